@@ -62,7 +62,7 @@ def test_score_reasons_in_plain_words():
     assert "'water management' in title" in match.reasons
     assert "'irrigation' in summary" in match.reasons
     assert "preferred programme: Erasmus+" in match.reasons
-    assert "eligible: Kyrgyzstan is listed among the eligible countries" in match.reasons
+    assert "eligible: Kyrgyzstan is in Erasmus+ Region 6: Central Asia" in match.reasons
     assert match.reasons[-1].startswith("deadline in 41 days")
     assert match.days_left == 41
 
