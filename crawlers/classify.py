@@ -55,8 +55,8 @@ _KIND_PATTERNS: tuple[tuple[OpportunityKind, str], ...] = (
     (
         OpportunityKind.EVENT,
         r"conferences?|workshops?|summer schools?|winter schools?|symposi(?:um|a)|seminars?"
-        r"|webinars?|info days?|hackathons?|конференц|семинар|\w+ школа|konferans|çalıştay"
-        r"|sempozyum",
+        r"|webinars?|info days?|hackathons?|конференц|семинар|(?:летн|зимн)\w* школ"
+        r"|konferans|çalıştay|sempozyum",
     ),
     (
         OpportunityKind.RESEARCH_GRANT,
@@ -68,6 +68,9 @@ _KIND_PATTERNS: tuple[tuple[OpportunityKind, str], ...] = (
 _KIND_RES = tuple((kind, re.compile(rx, re.IGNORECASE)) for kind, rx in _KIND_PATTERNS)
 # In a title, "X Award" names a prize; in a body "award" is grant jargon ("award ceiling").
 _TITLE_PRIZE = re.compile(r"\baward\b", re.IGNORECASE)
+
+
+BODY_CHARS = 4_000
 
 
 def _kind_in(text: str) -> OpportunityKind | None:
@@ -94,7 +97,9 @@ def classify_kind(
         if found is not None:
             return found
     if text:
-        found = _kind_in(text)
+        # The first few thousand characters say what a call funds; scanning whole
+        # documents (Grants.gov synopses, detail pages) only costs time.
+        found = _kind_in(text[:BODY_CHARS])
         if found is not None:
             return found
     return fallback
