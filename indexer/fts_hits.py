@@ -1,0 +1,111 @@
+"""Page assembly for the SQLite FTS5 backend: facet rows decoded, hits loaded for display."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import datetime
+
+from indexer.backend import CLOSING_BUCKETS, FacetCount, SearchHit
+from indexer.fts_query import (
+    BODY_COLUMN,
+    FACET_COLUMNS,
+    FACET_SEPARATOR,
+    PARTITION_NAMES,
+    SUMMARY_COLUMN,
+    next_deadline_sql,
+)
+from indexer.fts_rows import from_micros, to_micros
+from indexer.fts_snippets import choose_snippet, snippet_params
+
+# One page row: partition index, rid, score (bm25: lower is better).
+PageRow = tuple[int, int, float]
+
+
+def hits_sql(partition: str, count: int, *, matched: bool) -> str:
+    """Return the SQL that loads ``count`` hits (``:r0``...) of one partition for display.
+
+    Columns: ``rid, id, title, call_id, summary, funder, programme, url, kind, status, nd,
+    summary snippet, body snippet``. With ``matched`` it needs ``:match`` and the
+    :func:`snippet_params`; it always needs ``:now``.
+    """
+    fts = f"{partition}_fts"
+    ids = ", ".join(f":r{i}" for i in range(count))
+    if matched:
+        marks = ":mark_start, :mark_end, :ellipsis, :tokens"
+        snippets = (
+            f"snippet({fts}, {SUMMARY_COLUMN}, {marks}), snippet({fts}, {BODY_COLUMN}, {marks})"
+        )
+        where = f"{fts} MATCH :match AND {fts}.rowid IN ({ids})"
+    else:
+        snippets, where = "NULL, NULL", f"{fts}.rowid IN ({ids})"
+    return (
+        f"SELECT {fts}.rowid, x.id, {fts}.title, {fts}.call_id, {fts}.summary, {fts}.funder,"
+        f" {fts}.programme, {fts}.url, x.kind, x.status, {next_deadline_sql(partition)},"
+        f" {snippets} FROM {fts} JOIN {partition}_meta x ON x.rid = {fts}.rowid WHERE {where}"
+    )
+
+
+def _counts(joined: object) -> tuple[FacetCount, ...]:
+    if not isinstance(joined, str) or not joined:
+        return ()
+    counts = Counter(joined.split(FACET_SEPARATOR))
+    return tuple(FacetCount(v, n) for v, n in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
+
+
+def decode_facets(row: tuple[object, ...]) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
+    """Return the total and the facets from the row of :func:`indexer.fts_query.facets_sql`.
+
+    Values are sorted by count (desc) then value; closing buckets stay in 7/30/90 order
+    (they are cumulative) and empty ones are left out.
+    """
+    total = row[0]
+    facets = {key: _counts(row[1 + i]) for i, key in enumerate(FACET_COLUMNS)}
+    closing = zip(CLOSING_BUCKETS, row[1 + len(FACET_COLUMNS) :], strict=True)
+    facets["closing"] = tuple(FacetCount(str(d), n) for d, n in closing if isinstance(n, int) and n)
+    return (total if isinstance(total, int) else 0), facets
+
+
+def load_hits(
+    conn: sqlite3.Connection, order: list[PageRow], match: str | None, now: datetime
+) -> tuple[SearchHit, ...]:
+    """Load display fields and snippets for page rows, keeping their order."""
+    loaded: dict[tuple[int, int], SearchHit] = {}
+    scores = {(part, rid): score for part, rid, score in order}
+    for index, partition in enumerate(PARTITION_NAMES):
+        rids = [rid for part, rid, _ in order if part == index]
+        if not rids:
+            continue
+        sql = hits_sql(partition, len(rids), matched=match is not None)
+        params: dict[str, object] = {f"r{i}": rid for i, rid in enumerate(rids)}
+        params["now"] = to_micros(now)
+        if match is not None:
+            params.update(snippet_params(), match=match)
+        for row in conn.execute(sql, params):
+            key = (index, int(row[0]))
+            loaded[key] = _hit(row, -scores[key] if scores[key] else 0.0)
+    return tuple(loaded[(part, rid)] for part, rid, _ in order if (part, rid) in loaded)
+
+
+def _hit(row: tuple[object, ...], score: float) -> SearchHit:
+    """Build a hit from a :func:`hits_sql` row; ``score`` is higher for better matches."""
+    _, opp_id, title, call_id, summary, funder, programme, url, kind, status, nd = row[:11]
+    summary_text = str(summary or "")
+    return SearchHit(
+        id=str(opp_id),
+        title=str(title or ""),
+        url=str(url or ""),
+        score=score,
+        snippet_html=choose_snippet(summary_text, _text(row[11]), _text(row[12])),
+        funder=_text(funder),
+        programme=_text(programme),
+        kind=str(kind),
+        status=str(status),
+        next_deadline=from_micros(nd) if isinstance(nd, int) else None,
+        summary=summary_text,
+        call_id=_text(call_id),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,95 @@
+"""Turn an Opportunity into the rows of the SQLite FTS5 backend's tables (pure)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from indexer.records import Opportunity
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_TAG = re.compile(r"<[^>]*>")
+# Control characters are dropped from indexed text: two of them mark snippet matches.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def to_micros(moment: datetime) -> int:
+    """Return a tz-aware datetime as integer microseconds since the Unix epoch."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    """Return integer epoch microseconds as a UTC datetime."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def clean_text(text: str | None) -> str | None:
+    """Return text without control characters (None stays None)."""
+    return None if text is None else _CONTROL.sub(" ", text)
+
+
+def html_text(fragment: str) -> str:
+    """Return the words of sanitized HTML: tags become spaces, entities are decoded."""
+    return " ".join(html.unescape(_TAG.sub(" ", fragment or "")).split())
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRows:
+    """Everything one record writes: metadata, FTS columns, deadlines and tags."""
+
+    meta: tuple[object, ...]
+    fts: tuple[str | None, ...]
+    deadlines: tuple[int, ...]
+    tags: tuple[tuple[str, str], ...]
+
+
+def _budget(opp: Opportunity) -> float | None:
+    money = opp.budget_total or opp.award_max
+    return float(money.amount) if money is not None else None
+
+
+def meta_values(opp: Opportunity) -> tuple[object, ...]:
+    """Return the metadata row (see ``META_COLUMNS`` in the schema), without the rid."""
+    posted = opp.posted_at or opp.first_seen
+    stamps = [to_micros(d.at) for d in opp.deadlines]
+    return (
+        opp.id,
+        opp.status.value,
+        opp.kind.value,
+        clean_text(opp.funder),
+        clean_text(opp.programme),
+        opp.language,
+        opp.source,
+        _budget(opp),
+        to_micros(posted) if posted is not None else None,
+        min(stamps) if stamps else None,
+        max(stamps) if stamps else None,
+    )
+
+
+def fts_values(opp: Opportunity) -> tuple[str | None, ...]:
+    """Return the FTS columns: title, call_id, programme, keywords, summary, body, funder, url."""
+    return (
+        clean_text(opp.title),
+        clean_text(opp.call_id),
+        clean_text(opp.programme),
+        clean_text(" ; ".join(opp.keywords)),
+        clean_text(opp.summary),
+        clean_text(html_text(opp.description_html)),
+        clean_text(opp.funder),
+        opp.url,
+    )
+
+
+def index_rows(opp: Opportunity) -> IndexRows:
+    """Return every row one record writes to its partition."""
+    tags = {("g", g) for g in opp.eligible_groups} | {("c", c) for c in opp.eligible_countries}
+    return IndexRows(
+        meta=meta_values(opp),
+        fts=fts_values(opp),
+        deadlines=tuple(sorted({to_micros(d.at) for d in opp.deadlines})),
+        tags=tuple(sorted(tags)),
+    )

@@ -1,0 +1,114 @@
+"""Tables of the SQLite FTS5 backend and the write path (insert/remove one record).
+
+Each partition (``hot`` for open/forthcoming calls, ``archive`` for closed ones) has:
+
+- ``{p}_meta``: a narrow row per record (filter, sort and facet columns); its INTEGER
+  PRIMARY KEY ``rid`` is also the FTS rowid, so joins are rowid lookups.
+- ``{p}_fts``: the FTS5 table (text columns, porter + unicode61 without diacritics).
+- ``{p}_deadline``: every deadline, so the next one stays right as time passes.
+- ``{p}_tag``: eligible groups (``g``) and countries (``c``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from indexer.fts_query import FTS_COLUMNS, PARTITION_NAMES, PARTITIONS
+from indexer.fts_rows import index_rows
+from indexer.records import Opportunity
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+META_COLUMNS = (
+    "id",
+    "status",
+    "kind",
+    "funder",
+    "programme",
+    "language",
+    "source",
+    "budget",
+    "posted",
+    "first_at",
+    "last_at",
+)
+
+
+def schema_statements() -> list[str]:
+    """Return the CREATE statements for every partition (idempotent)."""
+    fts_columns = ", ".join(f"{c} UNINDEXED" if c == "url" else c for c in FTS_COLUMNS)
+    statements = []
+    for p in PARTITION_NAMES:
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {p}_meta (rid INTEGER PRIMARY KEY,"
+            " id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, kind TEXT NOT NULL, funder TEXT,"
+            " programme TEXT, language TEXT, source TEXT NOT NULL, budget REAL,"
+            " posted INTEGER, first_at INTEGER, last_at INTEGER)",
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {p}_fts USING fts5({fts_columns},"
+            f" tokenize='{TOKENIZER}')",
+            f"CREATE TABLE IF NOT EXISTS {p}_deadline (rid INTEGER NOT NULL,"
+            " at INTEGER NOT NULL, PRIMARY KEY (rid, at)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {p}_tag (rid INTEGER NOT NULL, key TEXT NOT NULL,"
+            " value TEXT NOT NULL, PRIMARY KEY (rid, key, value)) WITHOUT ROWID",
+        ]
+    return statements
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create every table that does not exist yet, in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in schema_statements():
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def partition_of(opp: Opportunity) -> str:
+    """Return the partition a record belongs to, by its status."""
+    return next(p for p, held in PARTITIONS.items() if opp.status.value in held)
+
+
+def locate(conn: sqlite3.Connection, opportunity_id: str) -> tuple[str, int] | None:
+    """Return (partition, rid) of an indexed record, or None."""
+    for p in PARTITION_NAMES:
+        row = conn.execute(f"SELECT rid FROM {p}_meta WHERE id = ?", (opportunity_id,)).fetchone()
+        if row is not None:
+            return p, int(row[0])
+    return None
+
+
+def remove(conn: sqlite3.Connection, opportunity_id: str) -> bool:
+    """Delete a record from whichever partition holds it; return whether it was there."""
+    found = locate(conn, opportunity_id)
+    if found is None:
+        return False
+    p, rid = found
+    for table, column in ((f"{p}_fts", "rowid"), (f"{p}_deadline", "rid"), (f"{p}_tag", "rid")):
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (rid,))
+    conn.execute(f"DELETE FROM {p}_meta WHERE rid = ?", (rid,))
+    return True
+
+
+def insert(conn: sqlite3.Connection, opp: Opportunity) -> None:
+    """Insert a record into its partition (the caller removed any older copy)."""
+    p = partition_of(opp)
+    rows = index_rows(opp)
+    marks = ", ".join("?" for _ in META_COLUMNS)
+    cursor = conn.execute(
+        f"INSERT INTO {p}_meta ({', '.join(META_COLUMNS)}) VALUES ({marks})", rows.meta
+    )
+    rid = cursor.lastrowid
+    fts_marks = ", ".join("?" for _ in FTS_COLUMNS)
+    conn.execute(
+        f"INSERT INTO {p}_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, {fts_marks})",
+        (rid, *rows.fts),
+    )
+    conn.executemany(
+        f"INSERT INTO {p}_deadline (rid, at) VALUES (?, ?)", [(rid, at) for at in rows.deadlines]
+    )
+    conn.executemany(
+        f"INSERT INTO {p}_tag (rid, key, value) VALUES (?, ?, ?)",
+        [(rid, key, value) for key, value in rows.tags],
+    )
