@@ -1,0 +1,1 @@
+"""Alembic environment for the web app's own tables (users, ...)."""

@@ -1,0 +1,1 @@
+"""Web app migration scripts, oldest first."""

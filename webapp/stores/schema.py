@@ -1,0 +1,203 @@
+"""Tables the web app owns, and the Alembic upgrade that creates them.
+
+The web app keeps its own MetaData and its own Alembic environment (version table
+``alembic_version_webapp``) so it can share a database with the indexer's tables without
+either migration history seeing the other's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+VERSION_TABLE = "alembic_version_webapp"
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Stored lower-cased: uniqueness is case-insensitive on every database, without
+    # relying on a functional index or a collation that PostgreSQL and SQLite spell apart.
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("display_name", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+Index("ix_users_role", users.c.role)
+
+# --- personal features (migration web0002): profiles, saved searches, follows, notices ---
+
+
+def _user_fk() -> ForeignKey:
+    return ForeignKey("users.id", ondelete="CASCADE")
+
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("keywords", JSON, nullable=False),  # [{"text", "weight"}]
+    Column("disciplines", JSON, nullable=False),
+    Column("kinds", JSON, nullable=False),
+    Column("programmes", JSON, nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("department", String(200), nullable=False, server_default=""),
+    Column("digest", String(8), nullable=False, server_default="weekly"),
+    Column("alerts", Boolean, nullable=False, server_default=true()),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _user_fk(), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("query", JSON, nullable=False),  # canonical query-string pairs [[key, value]]
+    Column("frequency", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("opportunity_id", String(512), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("opportunity_id", String(512), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+digest_log = Table(
+    "digest_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _user_fk(), nullable=False),
+    Column("period", String(10), nullable=False),  # ISO week "2026-W19" or day "2026-05-04"
+    Column("status", String(8), nullable=False),  # pending / sent / failed
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("item_ids", JSON, nullable=True),
+    UniqueConstraint("user_id", "period", name="uq_digest_log_user_period"),
+)
+
+alert_results = Table(
+    "alert_results",
+    metadata,
+    Column(
+        "saved_search_id",
+        Integer,
+        ForeignKey("saved_searches.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("result_ids", JSON, nullable=False),
+    Column("notified_at", DateTime(timezone=True), nullable=False),
+)
+
+match_notices = Table(
+    "match_notices",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("opportunity_id", String(512), primary_key=True),
+    Column("notified_at", DateTime(timezone=True), nullable=False),
+)
+
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("key", String(600), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+notice_marks = Table(
+    "notice_marks",
+    metadata,
+    Column("user_id", Integer, _user_fk(), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# --- operations (migration web0003): scheduler lease, job states, admin alert log ---
+
+scheduler_lease = Table(
+    "scheduler_lease",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+job_states = Table(
+    "job_states",
+    metadata,
+    Column("job_id", String(200), primary_key=True),
+    Column("last_started_at", DateTime(timezone=True), nullable=True),
+    Column("last_success_at", DateTime(timezone=True), nullable=True),
+    Column("last_failure_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_summary", Text, nullable=True),
+    Column("last_seconds", Float, nullable=True),
+    Column("failure_streak", Integer, nullable=False, server_default="0"),
+    Column("alerted", Boolean, nullable=False, server_default=false()),
+)
+
+admin_alerts = Table(
+    "admin_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", String(200), nullable=False, index=True),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("error", Text, nullable=True),
+)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Create or upgrade the web app's tables to the newest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
