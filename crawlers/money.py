@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from indexer.records import Money
@@ -109,3 +110,39 @@ def parse_money(text: str | None) -> Money | None:
     """
     found = find_money(text)
     return found[0] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Amounts:
+    """The amounts a call's text states: the whole budget and the largest single award."""
+
+    budget_total: Money | None = None
+    award_max: Money | None = None
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+|\n+")
+_BUDGET_CUE = re.compile(r"\b(?:budget|total funding|envelope|бюджет|bütçe)", re.IGNORECASE)
+_AWARD_CUE = re.compile(
+    r"\b(?:up to|maximum|max\.|ceiling|per (?:project|grant|award|person|month)"
+    r"|each (?:grant|award|project)|grants? of|awards? of|до\s)",
+    re.IGNORECASE,
+)
+
+
+def find_amounts(text: str | None) -> Amounts:
+    """Read the budget and the award ceiling from sentences that label them.
+
+    An amount counts only in a sentence with a cue word ("Budget: EUR 1,500,000", "grants
+    of up to USD 50,000"); loose figures (salaries, past results) are left alone.
+    """
+    budget: Money | None = None
+    award: Money | None = None
+    for sentence in _SENTENCE_RE.split(text or ""):
+        amount = parse_money(sentence)
+        if amount is None:
+            continue
+        if budget is None and _BUDGET_CUE.search(sentence) and not _AWARD_CUE.search(sentence):
+            budget = amount
+        elif award is None and _AWARD_CUE.search(sentence):
+            award = max(find_money(sentence), key=lambda m: m.amount)
+    return Amounts(budget_total=budget, award_max=award)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -39,6 +40,10 @@ def reported(func: F) -> F:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`grantradar export | head`): stop quietly.
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - must outlive this frame
+            sys.exit(0)
         except Exception as exc:
             logger.debug("command failed", exc_info=True)
             click.echo(f"error: {exc}", err=True)
@@ -364,6 +369,9 @@ def demo_command(load_only: bool, host: str, port: int) -> None:
     run_demo(services(), app, load_only=load_only, host=host, port=port)
 
 
+# Imported here, not at the top: these modules decorate their commands with `reported`.
+from webapp import cli_ops, cli_personal  # noqa: E402
+
 COMMANDS = (
     init_db_command,
     crawl_command,
@@ -375,6 +383,8 @@ COMMANDS = (
     users_group,
     run_command,
     demo_command,
+    *cli_personal.COMMANDS,
+    *cli_ops.COMMANDS,
 )
 
 

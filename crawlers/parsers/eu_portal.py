@@ -14,13 +14,14 @@ import html
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.normalize import classify_kind, html_to_text, sanitize_html
+from crawlers.textfacts import EligibilityFn
 from indexer.records import Deadline, Money, OpportunityKind, OpportunityStatus
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,6 @@ _KIND_BY_ACTION = (
     ("-RIA", OpportunityKind.RESEARCH_GRANT),
     ("-IA", OpportunityKind.RESEARCH_GRANT),
 )
-
-EligibilityFn = Callable[[str], tuple[tuple[str, ...], tuple[str, ...], str | None]]
 
 
 def next_page_number(data: Mapping[str, Any], page_number: int, page_size: int) -> int | None:

@@ -31,19 +31,17 @@ from typing import Any
 from scrapy.http import Request, Response
 from w3lib.url import add_or_replace_parameters
 
-from config.country_groups import CountryGroupsError, load_country_groups
-from crawlers.eligibility import extract_eligibility
 from crawlers.parsers.eu_portal import (
     DEFAULT_DEADLINE_TIME,
     DEFAULT_DEADLINE_TZ,
     DEFAULT_TYPES,
     PROGRAMME_CODES,
     STATUS_CODES,
-    EligibilityFn,
     next_page_number,
     parse_search_response,
 )
 from crawlers.spiders.base import OpportunitySpider
+from crawlers.textfacts import make_eligibility
 
 logger = logging.getLogger(__name__)
 SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
@@ -94,21 +92,6 @@ def multipart_form(parts: Mapping[str, Any]) -> tuple[bytes, str]:
         )
     chunks.append(f"--{boundary}--\r\n")
     return "".join(chunks).encode("utf-8"), f"multipart/form-data; boundary={boundary}"
-
-
-def make_eligibility(path: str | None = None) -> EligibilityFn | None:
-    """Return a reader of eligibility text bound to the country groups, if they load."""
-    try:
-        groups = load_country_groups(path)
-    except (CountryGroupsError, OSError) as exc:
-        logger.warning("Country groups unavailable, eligibility not extracted: %s", exc)
-        return None
-
-    def read(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
-        found = extract_eligibility(text, groups)
-        return found.countries, found.groups, found.evidence
-
-    return read
 
 
 class EuPortalSpider(OpportunitySpider):

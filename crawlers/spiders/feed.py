@@ -27,6 +27,7 @@ from crawlers.normalize import (
     sanitize_html,
 )
 from crawlers.spiders.base import OpportunitySpider, url_key
+from crawlers.textfacts import facts_from_text
 
 SUMMARY_LIMIT = 1000
 TITLE_FALLBACK_LIMIT = 150
@@ -253,6 +254,7 @@ class FeedSpider(OpportunitySpider):
             kind=classify_kind(title, full_text, default=self.source.kind),
             language=detect_language(text) or declared_language,
             keywords=entry_keywords(entry),
+            **facts_from_text(text, country_groups=self.source.options.get("country_groups")),
         )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.normalize import html_to_text
 from crawlers.parsers.html_listing import (
     ListingConfig,
     ListingConfigError,
@@ -36,6 +37,7 @@ from crawlers.parsers.html_listing import (
     parse_listing,
 )
 from crawlers.spiders.base import OpportunitySpider
+from crawlers.textfacts import facts_from_text
 
 
 class HtmlListingSpider(OpportunitySpider):
@@ -73,7 +75,7 @@ class HtmlListingSpider(OpportunitySpider):
             if fields["source_key"] in self.seen:
                 continue
             self.seen.add(fields["source_key"])
-            yield self.detail_request(fields) if config.detail else self.make_item(**fields)
+            yield self.detail_request(fields) if config.detail else self.listing_item(fields)
         following = next_page_url(response, config)
         if following and page < config.max_pages:
             yield self.request(
@@ -89,12 +91,20 @@ class HtmlListingSpider(OpportunitySpider):
 
     def parse_detail(self, response: Response, fields: dict[str, Any]) -> Iterator[Any]:
         """Yield the call with the detail page's fields over the listing's."""
-        yield self.make_item(**{**fields, **parse_detail(response, self._config())})
+        yield self.listing_item({**fields, **parse_detail(response, self._config())})
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
         """Record the failed detail fetch as a warning and keep the listing fields."""
         self.on_error(failure)
-        yield self.make_item(**failure.request.cb_kwargs["fields"])  # type: ignore[attr-defined]
+        yield self.listing_item(failure.request.cb_kwargs["fields"])  # type: ignore[attr-defined]
+
+    def listing_item(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Build the item, adding eligibility and amounts stated in the page's prose."""
+        prose = " ".join(str(fields.get(k) or "") for k in ("title", "summary", "description_html"))
+        facts = facts_from_text(
+            html_to_text(prose), country_groups=self.source.options.get("country_groups")
+        )
+        return self.make_item(**{**facts, **fields})
 
     def _config(self) -> ListingConfig:
         if self.config is None:  # initial_requests stops before any response
