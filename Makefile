@@ -31,6 +31,7 @@ demo: install ## Install, load the demo calls through the real crawlers, serve o
 	$(GR) demo
 
 run: install ## Install, migrate, serve the web app and run the scheduler (real sources)
+	$(if $(findstring postgresql,$(GRANTRADAR_DATABASE_URL)),$(BIN)/python -m pip install --quiet -e '.[pg]')
 	$(GR) init-db
 	$(BIN)/python -m webapp.runall
 

@@ -18,7 +18,19 @@ from indexer.backend import SearchBackend
 from indexer.factory import make_backend
 from indexer.records import utcnow
 from indexer.store import Store
-from webapp import auth, health, opportunity, search
+from webapp import (
+    api,
+    auth,
+    bids,
+    feeds,
+    health,
+    matches,
+    opportunity,
+    partners,
+    profile,
+    saved,
+    search,
+)
 from webapp.cli import register_cli
 from webapp.services import Services, init_services
 from webapp.views_util import init_filters
@@ -63,7 +75,19 @@ def create_app(
     csrf.init_app(app)
     auth.init_limiter(app)
     init_filters(app)
-    for blueprint in (auth.bp, search.bp, opportunity.bp, health.bp):
+    for blueprint in (
+        auth.bp,
+        search.bp,
+        opportunity.bp,
+        health.bp,
+        profile.bp,
+        matches.bp,
+        saved.bp,
+        api.bp,
+        feeds.bp,
+        bids.bp,
+        partners.bp,
+    ):
         app.register_blueprint(blueprint)
     register_cli(app)
     app.before_request(auth.load_current_user)

@@ -370,7 +370,7 @@ def demo_command(load_only: bool, host: str, port: int) -> None:
 
 
 # Imported here, not at the top: these modules decorate their commands with `reported`.
-from webapp import cli_ops, cli_personal  # noqa: E402
+from webapp import cli_bids, cli_ops, cli_personal  # noqa: E402
 
 COMMANDS = (
     init_db_command,
@@ -385,6 +385,7 @@ COMMANDS = (
     demo_command,
     *cli_personal.COMMANDS,
     *cli_ops.COMMANDS,
+    *cli_bids.COMMANDS,
 )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -191,6 +192,69 @@ admin_alerts = Table(
     Column("recipients", JSON, nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False),
     Column("error", Text, nullable=True),
+)
+
+
+# --- partner registry and consortium bids (migration web0004) ---
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("city", String(200), nullable=False, server_default=""),
+    Column("mou_since", Date, nullable=True),
+    Column("mou_until", Date, nullable=True),
+    Column("areas", JSON, nullable=False),  # ["water management", ...]
+    Column("contact", String(500), nullable=False, server_default=""),
+    Column("erasmus_icm", Boolean, nullable=False, server_default=false()),
+    Column("kind", String(16), nullable=False, server_default="hei"),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", "country", name="uq_partners_name_country"),
+)
+
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opportunity_id", String(512), nullable=False, index=True),
+    Column("title", String(300), nullable=False),
+    Column("lead_user_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("our_role", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("checklist", JSON, nullable=False),  # [{"text", "done"}]
+    Column("milestones_done", JSON, nullable=False),  # milestone keys
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _bid_fk() -> ForeignKey:
+    return ForeignKey("bids.id", ondelete="CASCADE")
+
+
+bid_partners = Table(
+    "bid_partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bid_id", Integer, _bid_fk(), nullable=False, index=True),
+    # NULL for a free-text organisation that is not in the registry.
+    Column("partner_id", Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True),
+    Column("name", String(300), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+bid_team = Table(
+    "bid_team",
+    metadata,
+    Column("bid_id", Integer, _bid_fk(), primary_key=True),
+    Column("user_id", Integer, _user_fk(), primary_key=True),
 )
 
 
