@@ -17,6 +17,15 @@ def jsonl_lines(records: Iterable[Opportunity]) -> Iterator[str]:
         yield json.dumps(to_dict(opp), ensure_ascii=False, sort_keys=False)
 
 
+# Spreadsheets run a cell that starts with one of these as a formula; crawled titles are
+# untrusted, so such cells get a leading apostrophe (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defang(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
 def _flat(value: Any) -> str:
     if value is None:
         return ""
@@ -38,7 +47,7 @@ def csv_chunks(records: Iterable[Opportunity]) -> Iterator[str]:
     writer.writerow(FIELD_NAMES)
     for opp in records:
         data = to_dict(opp)
-        writer.writerow([_flat(data[name]) for name in FIELD_NAMES])
+        writer.writerow([_defang(_flat(data[name])) for name in FIELD_NAMES])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

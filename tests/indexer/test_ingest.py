@@ -140,3 +140,15 @@ def test_store_iter_batches_yields_everything_once(store):
     ingest(store, opps, now=NOW)
     seen = [o.id for batch in store.iter_batches(batch_size=5) for o in batch]
     assert sorted(seen) == sorted(o.id for o in opps)
+
+
+def test_csv_export_defangs_formula_cells():
+    import csv
+    import io
+
+    from indexer.export import csv_chunks
+
+    hostile = make_opportunity(source_key="F1", title='=HYPERLINK("http://x")')
+    rows = list(csv.reader(io.StringIO("".join(csv_chunks([hostile])))))
+    title = rows[1][rows[0].index("title")]
+    assert title == '\'=HYPERLINK("http://x")'
