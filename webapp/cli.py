@@ -411,4 +411,11 @@ def main() -> None:
         load_dotenv=False,
         help="GrantRadar: funding calls for a university, crawled, searched, matched.",
     )
-    cli.main(prog_name="grantradar")
+    try:
+        cli.main(prog_name="grantradar")
+    except Exception as exc:
+        # Failures while building the app (a broken settings file, an unreadable
+        # database) happen before any command's own error handling.
+        logger.debug("start-up failed", exc_info=True)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
