@@ -79,8 +79,7 @@ def feasibility(
     phrase = days_phrase(days_left)
     if days_left >= needed:
         return Feasibility(True, 1.0, f"{opens}{phrase}")
-    kind = opp.kind.value.replace("_", " ")
     factor = TIGHT_FLOOR + (1 - TIGHT_FLOOR) * days_left / needed
     return Feasibility(
-        True, round(factor, 4), f"{opens}{phrase}: tight for a {kind} bid (allow ~{needed})"
+        True, round(factor, 4), f"{opens}{phrase}: tight (allow ~{needed} days to prepare)"
     )

@@ -153,7 +153,7 @@ def test_score_tight_deadline_is_penalized_and_said():
     profile = Profile(email="x@y", terms=(WeightedTerm("glacier"),))
     tight = _score(CBHE_TEN_DAYS, profile)
     roomy = _score(replace(CBHE_TEN_DAYS, deadlines=(Deadline(NOW + timedelta(days=60)),)), profile)
-    assert tight.reasons[-1] == "deadline in 10 days: tight for a capacity building bid (allow ~45)"
+    assert tight.reasons[-1] == "deadline in 10 days: tight (allow ~45 days to prepare)"
     assert roomy.reasons[-1] == "deadline in 60 days"
     assert tight.score < roomy.score
 
