@@ -9,6 +9,7 @@ from crawlers.runner import SourceRunResult
 from webapp.accounts import add_user
 from webapp.db import init_db
 from webapp.demo import DemoAccount, load_demo
+from webapp.demo_office import seed_office
 from webapp.serve import serve
 from webapp.services import Services
 from webapp.stores.users import get_user_by_email
@@ -44,11 +45,14 @@ def run_demo(services: Services, app: Flask, *, load_only: bool, host: str, port
         progress=progress,
         create_account=lambda account: _create_account(services, account),
     )
+    office = seed_office(services, services.clock())
     counts = report.counts
     click.echo(
         f"Demo loaded: {sum(counts.values())} item(s) from {len(report.results)} source(s), "
         f"{len(report.failed)} failed; {services.store.count()} call(s) stored."
     )
+    if office.partners or office.bids:
+        click.echo(f"Grants office: {office.partners} MoU partner(s), {office.bids} demo bid(s).")
     click.echo("Demo logins (local demo only):")
     for account in report.accounts:
         click.echo(f"  {account.role:<8} {account.email:<40} password: {account.password}")
