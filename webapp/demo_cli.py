@@ -46,10 +46,11 @@ def run_demo(services: Services, app: Flask, *, load_only: bool, host: str, port
         create_account=lambda account: _create_account(services, account),
     )
     office = seed_office(services, services.clock())
-    counts = report.counts
+    outcomes = ", ".join(f"{n} {o.value}" for o, n in report.counts.items() if n)
     click.echo(
-        f"Demo loaded: {sum(counts.values())} item(s) from {len(report.results)} source(s), "
-        f"{len(report.failed)} failed; {services.store.count()} call(s) stored."
+        f"Demo loaded from {len(report.results)} source(s), {len(report.failed)} failed "
+        f"({outcomes or 'all feeds unchanged since the last load'}); "
+        f"{services.store.count()} call(s) stored."
     )
     if office.partners or office.bids:
         click.echo(f"Grants office: {office.partners} MoU partner(s), {office.bids} demo bid(s).")

@@ -41,13 +41,27 @@ def clean_html(html: str | None) -> Markup:
     return Markup(cleaned)  # safe: nh3 kept only the allow-listed tags and attributes
 
 
+def zone_label(local: datetime) -> str:
+    """Name a moment's zone: its abbreviation ("CET"), else the city of the zone and offset.
+
+    Many zones (Asia/Bishkek among them) have no abbreviation and report "+06", which
+    reads like an error; "Bishkek +06" says whose clock it is.
+    """
+    name = local.tzname() or ""
+    if name and not name.startswith(("+", "-")):
+        return name
+    key = getattr(local.tzinfo, "key", "") or ""
+    city = key.rsplit("/", 1)[-1].replace("_", " ") if "/" in key else ""
+    return f"{city} {name}".strip()
+
+
 def format_datetime(value: datetime | None, tz: tzinfo | None = None) -> str:
-    """Format a moment in a time zone, e.g. ``"12 Jan 2027, 17:00 +06"``."""
+    """Format a moment in a time zone, e.g. ``"12 Jan 2027, 17:00 Bishkek +06"``."""
     if value is None:
         return ""
     local = value.astimezone(tz) if tz is not None else value
     # %-d is glibc-only; build the day without a leading zero portably.
-    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname() or ''}".rstrip()
+    return f"{local.day} {local:%b %Y, %H:%M} {zone_label(local)}".rstrip()
 
 
 def other_zones(value: datetime, shown_tz: tzinfo) -> list[str]:

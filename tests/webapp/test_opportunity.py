@@ -27,7 +27,7 @@ def test_detail_shows_each_deadline_in_institution_time_and_utc(client):
     assert "Stage 1" in html
     assert "Stage 2" in html
     # Factory deadlines are 09:00 UTC, i.e. 15:00 in Bishkek.
-    assert "15:00 +06" in html
+    assert "15:00 Bishkek +06" in html
     assert "09:00 UTC" in html
 
 
