@@ -11,9 +11,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -22,6 +23,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from indexer.backend import FILTER_KEYS, SearchPage, SearchQuery
 from indexer.export import csv_chunks, jsonl_lines
+from indexer.ingest import ingest
 from indexer.records import RunStatus
 from webapp import jobs
 from webapp.services import Services, get_services
@@ -148,6 +150,39 @@ def export_command(fmt: str) -> None:
     else:
         for chunk in csv_chunks(records):
             click.echo(chunk, nl=False)
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | str]:
+    """Yield each line's object; a line that is not a JSON object yields its complaint."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield f"line {number}: not JSON ({exc.msg})"
+                continue
+            yield data if isinstance(data, dict) else f"line {number}: not a JSON object"
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@reported
+def import_command(path: Path) -> None:
+    """Ingest records from a JSON-lines file in `export` form (another instance, a test set)."""
+    svc = services()
+    rows = list(_read_jsonl(path))
+    broken = [r for r in rows if isinstance(r, str)]
+    report = ingest(
+        svc.store, (r for r in rows if not isinstance(r, str)), now=svc.clock(), backend=svc.backend
+    )
+    click.echo(f"Imported {path.name}: {report.summary()}, unreadable {len(broken)}")
+    for problem in [*broken, *(f"{key}: {reason}" for key, reason in report.invalid)][:20]:
+        click.echo(f"  {problem}", err=True)
+    if broken or report.invalid:
+        sys.exit(1)
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -377,6 +412,7 @@ COMMANDS = (
     crawl_command,
     sources_command,
     export_command,
+    import_command,
     changes_command,
     search_command,
     reindex_command,

@@ -178,3 +178,29 @@ def test_crawl_reports_each_source_and_fails_when_one_fails(crawl_app, feed_serv
     assert by_key["test-feed"]["last_run"]["counts"]["updated"] == 1
     assert by_key["broken"]["last_run"]["status"] == "failed"
     assert by_key["broken"]["last_run"]["error"]
+
+
+def test_import_ingests_an_export_into_another_instance(app, tmp_path, settings):
+    exported = tmp_path / "calls.jsonl"
+    exported.write_text(run(app, "export").output + "not json\n", encoding="utf-8")
+    from indexer.store import Store
+    from webapp.stores.schema import upgrade_schema
+
+    other_settings = settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{tmp_path / 'other.db'}",
+            "search_path": str(tmp_path / "other-search.db"),
+        }
+    )
+    other_store = Store(other_settings.resolved_database_url())
+    other_store.create_schema()
+    upgrade_schema(other_store.engine)
+    other = create_app(other_settings, store=other_store, clock=lambda: NOW)
+    result = run(other, "import", str(exported))
+    assert result.exit_code == 1  # the one unreadable line is reported
+    assert "not JSON" in result.output
+    assert other_store.count() == len(exported.read_text().splitlines()) - 1
+    again = run(other, "import", str(exported))
+    assert "added 0" in again.output
+    hits = json.loads(run(other, "search", "water", "--json").output)["hits"]
+    assert hits[0]["id"] == ERASMUS_CBHE_WATER.id
