@@ -20,6 +20,14 @@ from indexer.records import from_dict
 logger = logging.getLogger(__name__)
 
 
+def _setting_path(crawler: Crawler, name: str) -> Path:
+    """Return the output path named by a crawl setting; without it the pipeline is off."""
+    path = crawler.settings.get(name)
+    if not path:
+        raise NotConfigured(f"{name} is not set")
+    return Path(path)
+
+
 def _append(path: Path) -> IO[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("a", encoding="utf-8")
@@ -35,10 +43,7 @@ class ValidateItemPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read the output path from the crawl settings."""
-        path = crawler.settings.get("GRANTRADAR_INVALID_PATH")
-        if not path:
-            raise NotConfigured("GRANTRADAR_INVALID_PATH is not set")
-        return cls(Path(path))
+        return cls(_setting_path(crawler, "GRANTRADAR_INVALID_PATH"))
 
     def process_item(self, item: Any) -> Any:
         """Pass a valid item on; raise DropItem with the reason otherwise."""
@@ -65,10 +70,7 @@ class JsonLinesPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read the output path from the crawl settings."""
-        path = crawler.settings.get("GRANTRADAR_ITEMS_PATH")
-        if not path:
-            raise NotConfigured("GRANTRADAR_ITEMS_PATH is not set")
-        return cls(Path(path))
+        return cls(_setting_path(crawler, "GRANTRADAR_ITEMS_PATH"))
 
     def open_spider(self) -> None:
         """Open the output file."""

@@ -12,7 +12,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from werkzeug.datastructures import MultiDict
 
@@ -110,11 +110,11 @@ def _follow_news(
     if not since_by_call:
         return [], [], {}, None
     mark = get_mark(store.engine, user.id, CHANGES_MARK)
-    since = mark or min(_aware(t) for t in since_by_call.values())
+    since = mark or min(since_by_call.values())
     rows = [
         r
         for r in store.changes(since, opportunity_ids=sorted(since_by_call))
-        if r.changed_at > _aware(since_by_call[r.opportunity_id])
+        if r.changed_at > since_by_call[r.opportunity_id]
     ]
     changes = followed_changes(rows, since_by_call.keys(), tz=tz, since=since)
     calls = {o.id: o for o in store.get_many(sorted(since_by_call))}
@@ -126,11 +126,6 @@ def _follow_news(
     )
     newest = max((r.changed_at for r in rows), default=None)
     return changes, reminders, calls, newest
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns; we store UTC only.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def plan_alerts(

@@ -70,24 +70,22 @@ def _search_params(*, paged: bool) -> list[dict[str, Any]]:
     return params
 
 
-def _id_param() -> dict[str, Any]:
+def _path_param(name: str, description: str) -> dict[str, Any]:
     return {
-        "name": "opportunity_id",
+        "name": name,
         "in": "path",
         "required": True,
         "schema": {"type": "string"},
-        "description": 'The call id, "{source}:{source_key}" (may contain "/").',
+        "description": description,
     }
+
+
+def _id_param() -> dict[str, Any]:
+    return _path_param("opportunity_id", 'The call id, "{source}:{source_key}" (may contain "/").')
 
 
 def _token_param() -> dict[str, Any]:
-    return {
-        "name": "token",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": "The signed personal feed token shown on the profile page.",
-    }
+    return _path_param("token", "The signed personal feed token shown on the profile page.")
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -55,17 +57,9 @@ def index() -> str:
 @role_required(*STAFF)
 def new() -> str | BaseResponse | tuple[str, int]:
     """Add a partner to the registry."""
-    form = PartnerForm()
-    if form.validate_on_submit() and (partner := form.to_partner()) is not None:
-        try:
-            add_partner(get_store().engine, partner, now=get_now())
-        except PartnerError as exc:
-            form.form_errors.append(f"{exc}.")
-        else:
-            flash(f"Added {partner.name}.", "info")
-            return redirect(url_for("partners.index"))
-    page = render_template("partner_edit.html", form=form, partner=None)
-    return page, 400 if form.is_submitted() else 200
+    return _save(
+        PartnerForm(), None, "Added", lambda p: add_partner(get_store().engine, p, now=get_now())
+    )
 
 
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
@@ -77,13 +71,22 @@ def edit(partner_id: int) -> str | BaseResponse | tuple[str, int]:
     if current is None:
         abort(404)
     form = PartnerForm(data=_form_data(current))
+    return _save(
+        form, current, "Saved", lambda p: update_partner(engine, partner_id, p, now=get_now())
+    )
+
+
+def _save(
+    form: PartnerForm, current: Partner | None, done: str, store: Callable[[Partner], object]
+) -> str | BaseResponse | tuple[str, int]:
+    """Store a valid form and go back to the registry; otherwise show the form again."""
     if form.validate_on_submit() and (partner := form.to_partner()) is not None:
         try:
-            update_partner(engine, partner_id, partner, now=get_now())
+            store(partner)
         except PartnerError as exc:
             form.form_errors.append(f"{exc}.")
         else:
-            flash(f"Saved {partner.name}.", "info")
+            flash(f"{done} {partner.name}.", "info")
             return redirect(url_for("partners.index"))
     page = render_template("partner_edit.html", form=form, partner=current)
     return page, 400 if form.is_submitted() else 200

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, delete, insert, or_, select, update
 
-from webapp.stores.schema import bid_partners, bid_team, bids
+from webapp.stores.schema import bid_partners, bid_team, bids, inserted_id
 
 
 class BidStatus(StrEnum):
@@ -111,11 +111,6 @@ class BidInput:
     milestones_done: frozenset[str] = frozenset()
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; we only store UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _bid(row: Row, members: Sequence[BidPartner], team: Sequence[int]) -> Bid:
     return Bid(
         id=row.id,
@@ -127,17 +122,11 @@ def _bid(row: Row, members: Sequence[BidPartner], team: Sequence[int]) -> Bid:
         notes=row.notes,
         checklist=tuple(ChecklistItem(str(i["text"]), bool(i["done"])) for i in row.checklist),
         milestones_done=frozenset(row.milestones_done or ()),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         partners=tuple(members),
         team=tuple(team),
     )
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None  # a single-row INSERT always has one
-    return int(key[0])
 
 
 def _values(data: BidInput) -> dict[str, Any]:
@@ -164,7 +153,7 @@ def create_bid(engine: Engine, data: BidInput, *, now: datetime) -> int:
     """Store a new bid and return its id."""
     with engine.begin() as conn:
         values = {**_values(data), "created_at": now, "updated_at": now}
-        bid_id = int(_new_id(conn.execute(insert(bids).values(**values))))
+        bid_id = inserted_id(conn.execute(insert(bids).values(**values)))
         _set_team(conn, bid_id, data.team)
     return bid_id
 
@@ -250,7 +239,7 @@ def add_bid_partner(
             "kind": kind,
             "added_at": now,
         }
-        new_id = _new_id(conn.execute(insert(bid_partners).values(**values)))
+        new_id = inserted_id(conn.execute(insert(bid_partners).values(**values)))
         conn.execute(update(bids).where(bids.c.id == bid_id).values(updated_at=now))
     return int(new_id)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Column, Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.stores.schema import (
@@ -45,10 +45,29 @@ class DigestLogEntry:
     error: str | None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # SQLite drops the zone; we store UTC only
-    return value
+def _user_keys(conn: Connection, key: Column[str], user_id: int) -> frozenset[str]:
+    """Return the keys stored for a person in the key column's table."""
+    found = conn.execute(select(key).where(key.table.c.user_id == user_id))
+    return frozenset(found.scalars())
+
+
+def _add_keys(
+    conn: Connection,
+    key: Column[str],
+    stamp: Column[datetime],
+    user_id: int,
+    values: Iterable[str],
+    now: datetime,
+) -> None:
+    """Insert the person's rows for the keys not stored yet, stamped ``now``."""
+    known = _user_keys(conn, key, user_id)
+    rows = [
+        {"user_id": user_id, key.name: v, stamp.name: now}
+        for v in dict.fromkeys(values)
+        if v not in known
+    ]
+    if rows:
+        conn.execute(insert(key.table), rows)
 
 
 # --- digest log -----------------------------------------------------------------------
@@ -139,7 +158,7 @@ def last_digest_sent_at(engine: Engine, user_id: int) -> datetime | None:
             .order_by(digest_log.c.sent_at.desc())
             .limit(1)
         ).scalar_one_or_none()
-    return _aware(value)
+    return value
 
 
 # --- notified matches -----------------------------------------------------------------
@@ -149,27 +168,20 @@ def add_match_notices(
     conn: Connection, user_id: int, opportunity_ids: Iterable[str], *, now: datetime
 ) -> None:
     """Remember calls as already announced to a person (inside the caller's transaction)."""
-    known = set(
-        conn.execute(
-            select(match_notices.c.opportunity_id).where(match_notices.c.user_id == user_id)
-        ).scalars()
+    _add_keys(
+        conn,
+        match_notices.c.opportunity_id,
+        match_notices.c.notified_at,
+        user_id,
+        opportunity_ids,
+        now,
     )
-    rows = [
-        {"user_id": user_id, "opportunity_id": i, "notified_at": now}
-        for i in dict.fromkeys(opportunity_ids)
-        if i not in known
-    ]
-    if rows:
-        conn.execute(insert(match_notices), rows)
 
 
 def notified_match_ids(engine: Engine, user_id: int) -> frozenset[str]:
     """Return the calls already announced to a person (by digest or alert)."""
     with engine.connect() as conn:
-        found = conn.execute(
-            select(match_notices.c.opportunity_id).where(match_notices.c.user_id == user_id)
-        )
-        return frozenset(found.scalars())
+        return _user_keys(conn, match_notices.c.opportunity_id, user_id)
 
 
 # --- saved-search alerts --------------------------------------------------------------
@@ -185,7 +197,7 @@ def alert_result_ids(
         ).first()
     if row is None:
         return frozenset(), None
-    return frozenset(row.result_ids), _aware(row.notified_at)
+    return frozenset(row.result_ids), row.notified_at
 
 
 def set_alert_result_ids(
@@ -213,28 +225,14 @@ def forget_alert_results(conn: Connection, saved_search_id: int) -> None:
 def sent_reminder_keys(engine: Engine, user_id: int) -> frozenset[str]:
     """Return the reminder keys already sent to a person."""
     with engine.connect() as conn:
-        found = conn.execute(
-            select(reminders_sent.c.key).where(reminders_sent.c.user_id == user_id)
-        )
-        return frozenset(found.scalars())
+        return _user_keys(conn, reminders_sent.c.key, user_id)
 
 
 def add_reminder_keys(
     conn: Connection, user_id: int, keys: Iterable[str], *, now: datetime
 ) -> None:
     """Remember reminders as sent (inside the caller's transaction)."""
-    known = set(
-        conn.execute(
-            select(reminders_sent.c.key).where(reminders_sent.c.user_id == user_id)
-        ).scalars()
-    )
-    rows = [
-        {"user_id": user_id, "key": k, "sent_at": now}
-        for k in dict.fromkeys(keys)
-        if k not in known
-    ]
-    if rows:
-        conn.execute(insert(reminders_sent), rows)
+    _add_keys(conn, reminders_sent.c.key, reminders_sent.c.sent_at, user_id, keys, now)
 
 
 def get_mark(engine: Engine, user_id: int, name: str) -> datetime | None:
@@ -245,7 +243,7 @@ def get_mark(engine: Engine, user_id: int, name: str) -> datetime | None:
                 (notice_marks.c.user_id == user_id) & (notice_marks.c.name == name)
             )
         ).scalar_one_or_none()
-    return _aware(value)
+    return value
 
 
 def set_mark(conn: Connection, user_id: int, name: str, at: datetime) -> None:

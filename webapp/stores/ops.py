@@ -1,7 +1,7 @@
 """Operations state: the scheduler lease, per-job run states and the admin alert log.
 
-All SQL for these tables lives here. Times are stored as UTC: SQLite keeps no offset, so
-every value written is converted to UTC first and every value read comes back aware.
+All SQL for these tables lives here. Times are stored as UTC by the columns' type
+(UTCDateTime): every value written must be aware, and every value read comes back aware.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import (
     delete,
     insert,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -26,22 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from indexer.schema import UTCDateTime
 from webapp.stores.schema import admin_alerts, job_states, scheduler_lease, users
 
 SCHEDULER_LEASE = "scheduler"
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Return the value as an aware UTC datetime (naive values are taken as UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to an operations table")
-    return value.astimezone(UTC)
 
 
 # --- the scheduler lease ----------------------------------------------------------------
@@ -66,14 +55,17 @@ def acquire_lease(
     The conditional UPDATE (and the primary key on INSERT) make the claim atomic on SQLite
     and PostgreSQL alike, so two processes racing for it cannot both win.
     """
-    now = _utc(now)
     table = scheduler_lease
     with engine.begin() as conn:
         result = conn.execute(
             update(table)
             .where(table.c.name == name, or_(table.c.owner == owner, table.c.expires_at < now))
             .values(
-                acquired_at=case((table.c.owner == owner, table.c.acquired_at), else_=now),
+                acquired_at=case(
+                    (table.c.owner == owner, table.c.acquired_at),
+                    # Typed, so the bare value is converted to UTC like the columns'.
+                    else_=literal(now, UTCDateTime()),
+                ),
                 owner=owner,
                 heartbeat_at=now,
                 expires_at=now + ttl,
@@ -111,16 +103,10 @@ def get_lease(engine: Engine, *, name: str = SCHEDULER_LEASE) -> Lease | None:
     return Lease(
         name=row.name,
         owner=row.owner,
-        acquired_at=_aware(row.acquired_at),
-        heartbeat_at=_aware(row.heartbeat_at),
-        expires_at=_aware(row.expires_at),
+        acquired_at=row.acquired_at,
+        heartbeat_at=row.heartbeat_at,
+        expires_at=row.expires_at,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    converted = as_utc(value)
-    assert converted is not None  # NOT NULL columns
-    return converted
 
 
 # --- job states -------------------------------------------------------------------------
@@ -149,9 +135,9 @@ class JobState:
 def _state(row: Row[Any]) -> JobState:
     return JobState(
         job_id=row.job_id,
-        last_started_at=as_utc(row.last_started_at),
-        last_success_at=as_utc(row.last_success_at),
-        last_failure_at=as_utc(row.last_failure_at),
+        last_started_at=row.last_started_at,
+        last_success_at=row.last_success_at,
+        last_failure_at=row.last_failure_at,
         last_error=row.last_error,
         last_summary=row.last_summary,
         last_seconds=row.last_seconds,
@@ -177,7 +163,7 @@ def _save_state(conn: Connection, job_id: str, values: dict[str, Any]) -> JobSta
 def record_job_start(engine: Engine, job_id: str, *, now: datetime) -> None:
     """Remember that a job has started."""
     with engine.begin() as conn:
-        _save_state(conn, job_id, {"last_started_at": _utc(now)})
+        _save_state(conn, job_id, {"last_started_at": now})
 
 
 def record_job_success(
@@ -185,7 +171,7 @@ def record_job_success(
 ) -> JobState:
     """Record a successful run: the failure streak ends and a new one may alert again."""
     values = {
-        "last_success_at": _utc(now),
+        "last_success_at": now,
         "last_summary": summary,
         "last_seconds": seconds,
         "failure_streak": 0,
@@ -202,7 +188,7 @@ def record_job_failure(
     with engine.begin() as conn:
         streak = _get_state(conn, job_id).failure_streak + 1
         values = {
-            "last_failure_at": _utc(now),
+            "last_failure_at": now,
             "last_error": error,
             "last_summary": summary or error,
             "last_seconds": seconds,
@@ -266,7 +252,7 @@ def log_alert(
         "subject": subject[:300],
         "body": body,
         "recipients": list(recipients),
-        "sent_at": _utc(now),
+        "sent_at": now,
         "error": error,
     }
     with engine.begin() as conn:
@@ -284,7 +270,7 @@ def recent_alerts(engine: Engine, limit: int = 20) -> list[AdminAlert]:
             job_id=r.job_id,
             subject=r.subject,
             recipients=tuple(r.recipients or ()),
-            sent_at=_aware(r.sent_at),
+            sent_at=r.sent_at,
             error=r.error,
         )
         for r in rows

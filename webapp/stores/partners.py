@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, Row, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from matching.partners import Partner
-from webapp.stores.schema import partners
+from webapp.stores.schema import inserted_id, partners
 
 
 class PartnerError(ValueError):
@@ -58,12 +57,6 @@ def _partner(row: Row) -> Partner:
     )
 
 
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None  # a single-row INSERT always has one
-    return int(key[0])
-
-
 def _values(partner: Partner) -> dict[str, object]:
     return {
         "name": partner.name,
@@ -86,7 +79,7 @@ def add_partner(engine: Engine, partner: Partner, *, now: datetime) -> Partner:
     values = {**_values(partner), "active": True, "created_at": now, "updated_at": now}
     try:
         with engine.begin() as conn:
-            new_id = _new_id(conn.execute(insert(partners).values(**values)))
+            new_id = inserted_id(conn.execute(insert(partners).values(**values)))
     except IntegrityError as exc:
         raise PartnerError(
             f"{partner.name} ({partner.country}) is already in the registry"

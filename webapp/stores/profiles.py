@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 
-from matching.profiles import DigestFrequency, Profile, parse_keywords, profile_from_dict
+from matching.profiles import (
+    DigestFrequency,
+    Profile,
+    parse_keywords,
+    profile_from_dict,
+    profile_to_dict,
+)
 from webapp.stores.follows import muted_ids, muted_ids_by_user
 from webapp.stores.schema import profiles, users
-from webapp.stores.users import Role, User
+from webapp.stores.users import User, user_from_row
 
 _LISTS = ("disciplines", "kinds", "programmes", "roles", "languages")
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns; we store UTC only.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _row_data(row: Row | None, email: str, name: str) -> dict[str, Any]:
@@ -52,16 +53,9 @@ def alerts_enabled(engine: Engine, user_id: int) -> bool:
 
 
 def _values(profile: Profile) -> dict[str, Any]:
-    return {
-        "keywords": [{"text": t.text, "weight": t.weight} for t in profile.terms],
-        "disciplines": list(profile.disciplines),
-        "kinds": [str(k) for k in profile.kinds],
-        "programmes": list(profile.programmes),
-        "roles": [str(r) for r in profile.roles],
-        "languages": list(profile.languages),
-        "department": profile.department[:200],
-        "digest": str(profile.digest),
-    }
+    data = profile_to_dict(profile)
+    stored = {key: data[key] for key in ("keywords", *_LISTS, "digest")}
+    return {**stored, "department": profile.department[:200]}
 
 
 def _upsert(conn: Connection, user_id: int, values: dict[str, Any], now: datetime) -> None:
@@ -111,15 +105,7 @@ def active_people(engine: Engine) -> list[tuple[User, Profile, bool]]:
     muted = muted_ids_by_user(engine)
     people = []
     for row in rows:
-        user = User(
-            id=row.id,
-            email=row.email,
-            role=Role(row.role),
-            display_name=row.display_name,
-            created_at=_aware(row.created_at),
-            last_login_at=_aware(row.last_login_at) if row.last_login_at else None,
-            active=True,
-        )
+        user = user_from_row(row)
         stored = row if row.user_id is not None else None
         profile = _profile(stored, user, muted.get(user.id, frozenset()))
         people.append((user, profile, True if stored is None else bool(row.alerts)))

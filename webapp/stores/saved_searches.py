@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, Row, delete, insert, select, update
 
 from matching.profiles import DigestFrequency
-from webapp.stores.schema import saved_searches
+from webapp.stores.schema import inserted_id, saved_searches
 
 MAX_PER_USER = 50
 
@@ -31,11 +31,6 @@ class SavedSearch:
     updated_at: datetime
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns; we store UTC only.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _saved(row: Row) -> SavedSearch:
     return SavedSearch(
         id=row.id,
@@ -43,8 +38,8 @@ def _saved(row: Row) -> SavedSearch:
         name=row.name,
         query=tuple((str(k), str(v)) for k, v in row.query),
         frequency=DigestFrequency(row.frequency),
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -75,9 +70,8 @@ def create_saved_search(
         "updated_at": now,
     }
     with engine.begin() as conn:
-        key = conn.execute(insert(saved_searches).values(**values)).inserted_primary_key
-    assert key is not None  # every supported dialect returns it
-    found = get_saved_search(engine, user_id, int(key[0]))
+        new_id = inserted_id(conn.execute(insert(saved_searches).values(**values)))
+    found = get_saved_search(engine, user_id, new_id)
     assert found is not None  # just inserted
     return found
 

@@ -7,7 +7,9 @@ either migration history seeing the other's.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,8 +17,8 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    CursorResult,
     Date,
-    DateTime,
     Engine,
     Float,
     ForeignKey,
@@ -31,10 +33,23 @@ from sqlalchemy import (
     true,
 )
 
+from indexer.schema import UTCDateTime
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 VERSION_TABLE = "alembic_version_webapp"
 
 metadata = MetaData()
+
+
+def _at(name: str, *, nullable: bool = False) -> Column[datetime]:
+    """Return a UTC timestamp column (aware datetimes in and out on every database)."""
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _created_updated() -> tuple[Column[datetime], Column[datetime]]:
+    """Return the ``created_at`` and ``updated_at`` columns of an editable record."""
+    return _at("created_at"), _at("updated_at")
+
 
 users = Table(
     "users",
@@ -46,8 +61,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),
     Column("display_name", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    _at("created_at"),
+    _at("last_login_at", nullable=True),
     Column("active", Boolean, nullable=False, server_default=true()),
 )
 
@@ -60,10 +75,25 @@ def _user_fk() -> ForeignKey:
     return ForeignKey("users.id", ondelete="CASCADE")
 
 
+def _user_key() -> Column[int]:
+    return Column("user_id", Integer, _user_fk(), primary_key=True)
+
+
+def _per_user_table(name: str, key: str, length: int, stamp: str) -> Table:
+    """Build a table of (person, string key) pairs with the time each pair was recorded."""
+    return Table(
+        name,
+        metadata,
+        _user_key(),
+        Column(key, String(length), primary_key=True),
+        _at(stamp),
+    )
+
+
 profiles = Table(
     "profiles",
     metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
+    _user_key(),
     Column("keywords", JSON, nullable=False),  # [{"text", "weight"}]
     Column("disciplines", JSON, nullable=False),
     Column("kinds", JSON, nullable=False),
@@ -73,7 +103,7 @@ profiles = Table(
     Column("department", String(200), nullable=False, server_default=""),
     Column("digest", String(8), nullable=False, server_default="weekly"),
     Column("alerts", Boolean, nullable=False, server_default=true()),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    _at("updated_at"),
 )
 
 saved_searches = Table(
@@ -84,25 +114,12 @@ saved_searches = Table(
     Column("name", String(200), nullable=False),
     Column("query", JSON, nullable=False),  # canonical query-string pairs [[key, value]]
     Column("frequency", String(8), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_created_updated(),
 )
 
-follows = Table(
-    "follows",
-    metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
-    Column("opportunity_id", String(512), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+follows = _per_user_table("follows", "opportunity_id", 512, "created_at")
 
-mutes = Table(
-    "mutes",
-    metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
-    Column("opportunity_id", String(512), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+mutes = _per_user_table("mutes", "opportunity_id", 512, "created_at")
 
 digest_log = Table(
     "digest_log",
@@ -112,8 +129,8 @@ digest_log = Table(
     Column("period", String(10), nullable=False),  # ISO week "2026-W19" or day "2026-05-04"
     Column("status", String(8), nullable=False),  # pending / sent / failed
     Column("attempts", Integer, nullable=False, server_default="1"),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    _at("claimed_at"),
+    _at("sent_at", nullable=True),
     Column("error", Text, nullable=True),
     Column("item_ids", JSON, nullable=True),
     UniqueConstraint("user_id", "period", name="uq_digest_log_user_period"),
@@ -129,32 +146,14 @@ alert_results = Table(
         primary_key=True,
     ),
     Column("result_ids", JSON, nullable=False),
-    Column("notified_at", DateTime(timezone=True), nullable=False),
+    _at("notified_at"),
 )
 
-match_notices = Table(
-    "match_notices",
-    metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
-    Column("opportunity_id", String(512), primary_key=True),
-    Column("notified_at", DateTime(timezone=True), nullable=False),
-)
+match_notices = _per_user_table("match_notices", "opportunity_id", 512, "notified_at")
 
-reminders_sent = Table(
-    "reminders_sent",
-    metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
-    Column("key", String(600), primary_key=True),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
-)
+reminders_sent = _per_user_table("reminders_sent", "key", 600, "sent_at")
 
-notice_marks = Table(
-    "notice_marks",
-    metadata,
-    Column("user_id", Integer, _user_fk(), primary_key=True),
-    Column("name", String(40), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+notice_marks = _per_user_table("notice_marks", "name", 40, "at")
 
 # --- operations (migration web0003): scheduler lease, job states, admin alert log ---
 
@@ -163,18 +162,18 @@ scheduler_lease = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("owner", String(200), nullable=False),
-    Column("acquired_at", DateTime(timezone=True), nullable=False),
-    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    _at("acquired_at"),
+    _at("heartbeat_at"),
+    _at("expires_at"),
 )
 
 job_states = Table(
     "job_states",
     metadata,
     Column("job_id", String(200), primary_key=True),
-    Column("last_started_at", DateTime(timezone=True), nullable=True),
-    Column("last_success_at", DateTime(timezone=True), nullable=True),
-    Column("last_failure_at", DateTime(timezone=True), nullable=True),
+    _at("last_started_at", nullable=True),
+    _at("last_success_at", nullable=True),
+    _at("last_failure_at", nullable=True),
     Column("last_error", Text, nullable=True),
     Column("last_summary", Text, nullable=True),
     Column("last_seconds", Float, nullable=True),
@@ -190,7 +189,7 @@ admin_alerts = Table(
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
     Column("recipients", JSON, nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    _at("sent_at"),
     Column("error", Text, nullable=True),
 )
 
@@ -211,8 +210,7 @@ partners = Table(
     Column("erasmus_icm", Boolean, nullable=False, server_default=false()),
     Column("kind", String(16), nullable=False, server_default="hei"),
     Column("active", Boolean, nullable=False, server_default=true()),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_created_updated(),
     UniqueConstraint("name", "country", name="uq_partners_name_country"),
 )
 
@@ -228,8 +226,7 @@ bids = Table(
     Column("notes", Text, nullable=False, server_default=""),
     Column("checklist", JSON, nullable=False),  # [{"text", "done"}]
     Column("milestones_done", JSON, nullable=False),  # milestone keys
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_created_updated(),
 )
 
 
@@ -247,15 +244,22 @@ bid_partners = Table(
     Column("name", String(300), nullable=False),
     Column("country", String(2), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("added_at", DateTime(timezone=True), nullable=False),
+    _at("added_at"),
 )
 
 bid_team = Table(
     "bid_team",
     metadata,
     Column("bid_id", Integer, _bid_fk(), primary_key=True),
-    Column("user_id", Integer, _user_fk(), primary_key=True),
+    _user_key(),
 )
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """Return the primary key of the row a single-row INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def upgrade_schema(engine: Engine) -> None:

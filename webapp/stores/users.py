@@ -64,23 +64,15 @@ def _validate(email: str, password: str) -> None:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; we only store UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _user(row: Row) -> User:
-    created_at = _aware(row.created_at)
-    assert created_at is not None  # NOT NULL column
+def user_from_row(row: Row) -> User:
+    """Return the account a ``users`` row (or a row joining it) holds."""
     return User(
         id=row.id,
         email=row.email,
         role=Role(row.role),
         display_name=row.display_name,
-        created_at=created_at,
-        last_login_at=_aware(row.last_login_at),
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
         active=bool(row.active),
     )
 
@@ -127,14 +119,14 @@ def get_user(engine: Engine, user_id: int) -> User | None:
     """Return the account with this id, or None."""
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row is not None else None
+    return user_from_row(row) if row is not None else None
 
 
 def get_user_by_email(engine: Engine, email: str) -> User | None:
     """Return the account for this address (any case), or None."""
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.email == normalize_email(email))).first()
-    return _user(row) if row is not None else None
+    return user_from_row(row) if row is not None else None
 
 
 def verify_password(engine: Engine, email: str, password: str) -> User | None:
@@ -154,7 +146,7 @@ def verify_password(engine: Engine, email: str, password: str) -> User | None:
         return None
     if _hasher.check_needs_rehash(stored):
         _store_hash(engine, row.id, _hasher.hash(password))
-    return _user(row)
+    return user_from_row(row)
 
 
 def set_password(engine: Engine, user_id: int, password: str) -> None:
