@@ -103,6 +103,7 @@ _TZ_ALIASES: dict[str, str] = {
     "utc": "UTC",
     "z": "UTC",
 }
+MAX_OFFSET_HOURS = 14  # UTC+14 (Kiribati) is the largest offset in use
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
@@ -114,6 +115,8 @@ def resolve_tz(name: str) -> tzinfo | None:
     offset = _OFFSET.match(key)
     if offset:
         sign, hours, minutes = offset.groups()
+        if int(hours) > MAX_OFFSET_HOURS or int(minutes or 0) >= 60:
+            return None  # "+99" or "+0199" is no offset any place on Earth uses
         delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
         return timezone(-delta if sign == "-" else delta)
     alias = _TZ_ALIASES.get(key)
@@ -253,15 +256,27 @@ def iter_dates(text: str, start: int = 0, stop: int | None = None) -> list[DateM
 
 
 def _parse_fixed(text: str, default_tz: tzinfo) -> datetime | None:
-    """Parse machine formats: ISO 8601, RFC 822, Grants.gov dashed and compact dates."""
+    """Parse machine formats; None for impossible values and years out of range."""
+    try:
+        parsed = _parse_machine(text, default_tz)
+    except (ValueError, OverflowError):
+        return None
+    if parsed is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return None
+    try:
+        parsed.astimezone(UTC)  # storage converts to UTC: the instant must exist there
+    except OverflowError:
+        return None
+    return parsed
+
+
+def _parse_machine(text: str, default_tz: tzinfo) -> datetime | None:
+    """Parse ISO 8601, RFC 822, Grants.gov dashed and compact dates (may raise)."""
     iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", iso):
         # Python 3.11 rejects "+0000" only in some positions; normalise it to "+00:00".
         iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
-        try:
-            parsed = datetime.fromisoformat(iso)
-        except ValueError:
-            return None
+        parsed = datetime.fromisoformat(iso)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz)
     dashed = _DASHED.match(text)
     if dashed:
@@ -274,9 +289,7 @@ def _parse_fixed(text: str, default_tz: tzinfo) -> datetime | None:
     if re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d", text):
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        except TypeError:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None

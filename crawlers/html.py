@@ -55,6 +55,8 @@ def sanitize_html(html_text: str) -> str:
     """
     if not html_text:
         return ""
+    # A lone surrogate (from a broken \ud800 escape in JSON) cannot be encoded as UTF-8.
+    html_text = html_text.encode("utf-8", "replace").decode("utf-8")
     return nh3.clean(
         html_text,
         tags=set(ALLOWED_TAGS),

@@ -23,6 +23,7 @@ from crawlers.parsers.grants_gov import (
     clean_line,
     close_deadlines,
     eligibility_fields,
+    explained_deadlines,
     kind_for,
     money_fields,
     parse_mdy,
@@ -61,8 +62,14 @@ def iter_extract(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any]]:
 def _iter_xml(source: str | Path | IO[bytes]) -> Iterator[dict[str, Any]]:
     synopsis_ids: set[str] = set()
     handle = str(source) if isinstance(source, Path) else source
+    # No recover mode: a truncated download must raise after the records read before it,
+    # so the run is known to be incomplete.
     events = etree.iterparse(
-        handle, events=("end",), tag=(SYNOPSIS_TAG, FORECAST_TAG), resolve_entities=False
+        handle,
+        events=("end",),
+        tag=(SYNOPSIS_TAG, FORECAST_TAG),
+        resolve_entities=False,
+        no_network=True,
     )
     for _, element in events:
         values = element_values(element)
@@ -106,7 +113,9 @@ def extract_fields(values: dict[str, Any], *, forecast: bool) -> dict[str, Any]:
     close_key = "EstimatedSynopsisCloseDate" if forecast else "CloseDate"
     open_key = "EstimatedSynopsisPostDate" if forecast else "PostDate"
     eligibility = unescape_twice(values.get("AdditionalInformationOnEligibility", ""))
-    title = clean_line(values.get("OpportunityTitle", "")) or values.get("OpportunityNumber", "")
+    title = clean_line(values.get("OpportunityTitle", "")) or clean_line(
+        values.get("OpportunityNumber", "")
+    )
     fields: dict[str, Any] = {
         "source_key": opp_id,
         "url": DETAIL_URL.format(id=opp_id),
@@ -117,9 +126,12 @@ def extract_fields(values: dict[str, Any], *, forecast: bool) -> dict[str, Any]:
         "call_id": values.get("OpportunityNumber") or None,
         "action_type": ", ".join(instruments) or None,
         "opening_date": parse_mdy(values.get(open_key, "")),
-        "deadlines": close_deadlines(
-            parse_mdy(values.get(close_key, "")),
-            label="Estimated close date" if forecast else "",
+        "deadlines": explained_deadlines(
+            close_deadlines(
+                parse_mdy(values.get(close_key, "")),
+                label="Estimated close date" if forecast else "",
+            ),
+            values.get("CloseDateExplanation", ""),
         ),
         "status": OpportunityStatus.FORTHCOMING if forecast else OpportunityStatus.OPEN,
         "keywords": tuple(values.get("CFDANumbers", [])),

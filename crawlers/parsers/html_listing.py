@@ -25,14 +25,27 @@ for ``link``, their ``href``). Relative links are resolved against the page URL.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from crawlers.normalize import find_deadlines, html_to_text, parse_datetime, sanitize_html
+from cssselect import SelectorError
+from parsel import Selector
+from scrapy.exceptions import NotSupported
+
+from crawlers.normalize import (
+    find_deadlines,
+    html_to_text,
+    parse_datetime,
+    resolve_tz,
+    sanitize_html,
+)
 from indexer.records import Deadline
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAGES = 5
 DEFAULT_TZ = "Europe/Brussels"
@@ -73,7 +86,7 @@ class ListingConfig:
             max_pages = int(options.get("max_pages", DEFAULT_MAX_PAGES))
         except (TypeError, ValueError):
             raise ListingConfigError("'max_pages' must be an integer") from None
-        return cls(
+        config = cls(
             item=item,
             title=str(options.get("title") or ""),
             link=str(options.get("link") or "a::attr(href)"),
@@ -85,6 +98,27 @@ class ListingConfig:
             deadline_tz=str(options.get("deadline_tz") or DEFAULT_TZ),
             key_pattern=str(options.get("key_pattern") or ""),
         )
+        config.check()
+        return config
+
+    def check(self) -> None:
+        """Raise ListingConfigError naming a selector, pattern or zone that cannot work."""
+        probe = Selector(text="<html><body></body></html>")
+        named = {"item": self.item, "title": self.title, "link": self.link}
+        named.update(deadline=self.deadline, summary=self.summary, next_page=self.next_page)
+        named.update({f"detail.{k}": v for k, v in self.detail.items()})
+        for name, selector in named.items():
+            try:
+                if selector:
+                    select(probe, selector)
+            except (ValueError, SelectorError) as exc:
+                raise ListingConfigError(f"bad {name!r} selector {selector!r}: {exc}") from None
+        try:
+            re.compile(self.key_pattern)
+        except re.error as exc:
+            raise ListingConfigError(f"bad 'key_pattern' {self.key_pattern!r}: {exc}") from None
+        if resolve_tz(self.deadline_tz) is None:
+            raise ListingConfigError(f"unknown 'deadline_tz' {self.deadline_tz!r}")
 
 
 def select(node: Any, selector: str) -> Any:
@@ -125,13 +159,21 @@ def select_link(node: Any, selector: str) -> str | None:
 
 
 def parse_listing(response: Any, config: ListingConfig) -> list[dict[str, Any]]:
-    """Return record fields for each item on a listing page (links made absolute)."""
+    """Return record fields for each item on a listing page (links made absolute).
+
+    Items whose link is no web page (``javascript:``, ``mailto:``, malformed) are skipped;
+    a response that is not HTML or XML gives no items.
+    """
+    try:
+        nodes = select(response, config.item)
+    except (ValueError, NotSupported, AttributeError):
+        logger.warning("%s is not an HTML page; no items read", getattr(response, "url", "?"))
+        return []
     records = []
-    for node in select(response, config.item):
-        href = select_link(node, config.link)
-        if not href:
+    for node in nodes:
+        url = absolute_link(response, select_link(node, config.link))
+        if not url:
             continue
-        url = response.urljoin(href)
         title = select_text(node, config.title) if config.title else _first_link_text(node)
         records.append(
             {
@@ -149,14 +191,36 @@ def next_page_url(response: Any, config: ListingConfig) -> str | None:
     """Return the absolute URL of the next listing page, if the page links one."""
     if not config.next_page:
         return None
-    href = select_link(response, config.next_page)
-    return response.urljoin(href) if href else None
+    try:
+        href = select_link(response, config.next_page)
+    except (ValueError, NotSupported, AttributeError):
+        return None
+    return absolute_link(response, href)
+
+
+def absolute_link(response: Any, href: str | None) -> str | None:
+    """Return ``href`` made absolute when it leads to a web page, else None (logged)."""
+    if not href:
+        return None
+    try:
+        url = str(response.urljoin(href))
+    except ValueError:
+        url = ""
+    if not url.startswith(("http://", "https://")):
+        logger.warning("link %r on %s is not a web page; skipped", href[:200], response.url)
+        return None
+    return url
 
 
 def parse_detail(response: Any, config: ListingConfig) -> dict[str, Any]:
     """Return the fields a detail page adds; only fields it actually has are returned."""
     selectors = config.detail
     fields: dict[str, Any] = {}
+    try:
+        select(response, "xpath:/*")
+    except (ValueError, NotSupported, AttributeError):
+        logger.warning("%s is not an HTML page; detail fields not read", response.url)
+        return fields
     title = select_text(response, selectors.get("title", ""))
     if title:
         fields["title"] = title
@@ -180,7 +244,10 @@ def deadlines_in(text: str, default_tz: str = DEFAULT_TZ) -> tuple[Deadline, ...
         return ()
     zone = _IANA_ZONE.search(text)
     if zone:
-        default_tz, text = zone.group(1), _IANA_ZONE.sub(" ", text)
+        # An unknown zone name keeps the configured default rather than falling to UTC.
+        if resolve_tz(zone.group(1)) is not None:
+            default_tz = zone.group(1)
+        text = _IANA_ZONE.sub(" ", text)
     text = " ".join(text.split())
     found = find_deadlines(text, default_tz=default_tz)
     if found:

@@ -130,17 +130,26 @@ def _not_a_feed_reason(body: bytes, content_type: str, parsed: Mapping[str, Any]
 def entry_posted_at(entry: Mapping[str, Any]) -> datetime | None:
     """Return when an entry was published (or updated), tz-aware UTC, or None."""
     for name in ("published", "updated", "created"):
-        parsed = entry.get(f"{name}_parsed")
+        parsed = _own(entry, f"{name}_parsed")
         if parsed:
-            year, month, day, hour, minute, second = parsed[:6]
-            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            try:
+                year, month, day, hour, minute, second = parsed[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            except (TypeError, ValueError):
+                continue
     for name in ("published", "updated", "created"):
-        raw = entry.get(name)
+        raw = _own(entry, name)
         if raw:
             when = parse_datetime(str(raw))
             if when is not None:
                 return when.astimezone(UTC)
     return None
+
+
+def _own(entry: Mapping[str, Any], key: str) -> Any:
+    """Read a key the entry really has: feedparser maps a missing ``updated`` to
+    ``published`` with a DeprecationWarning, and we ask for both on purpose."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
 def entry_title(entry: Mapping[str, Any]) -> str:

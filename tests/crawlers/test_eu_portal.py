@@ -160,8 +160,18 @@ def test_parse_result_extracts_eligibility_from_description(sedia):
 def test_parse_result_without_identifier_is_skipped(sedia):
     result = copy.deepcopy(sedia["results"][0])
     result["metadata"]["identifier"] = []
+    result["metadata"]["callIdentifier"] = []
+    result["metadata"]["url"] = []
+    result["url"] = None
 
     assert parse_result(result) is None
+
+
+def test_parse_result_without_identifier_reads_it_from_the_address(sedia):
+    result = copy.deepcopy(sedia["results"][0])
+    result["metadata"]["identifier"] = []
+
+    assert parse_result(result)["source_key"] == CHIPS
 
 
 def test_build_query_maps_programme_and_status_names():
