@@ -193,3 +193,20 @@ def test_run_sources_reports_progress_and_skips_disabled(feed_server, store, cra
     assert seen == results
     assert store.last_runs()["on"].finished_at is not None
     assert "off" not in store.last_runs()
+
+
+def test_run_sources_fails_a_response_over_the_size_limit(feed_server, store, tmp_path):
+    padding = "<!-- " + "x" * 200_000 + " -->"
+    big = source(
+        "big", feed_server.add("/big.xml", feed().replace("<channel>", f"<channel>{padding}"))
+    )
+    small = source("small", feed_server.add("/small.xml", feed()))
+    settings = make_settings(tmp_path, crawl_max_bytes=50_000)
+
+    big_result, small_result = crawl([big, small], store, settings)
+
+    assert big_result.status is RunStatus.FAILED
+    assert big_result.error
+    assert "\n" not in big_result.error
+    assert small_result.status is RunStatus.SUCCESS
+    assert store.count() == 2
