@@ -88,10 +88,9 @@ class ConnectionPool:
         )
         for pragma in _PRAGMAS:
             conn.execute(pragma)
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'archive_tag'")
-        if tables.fetchone()[0] == 0:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version < fts_schema.SCHEMA_VERSION:
             fts_schema.create_schema(conn)
-        conn.execute(fts_query.MATCHES_DDL)
         with self._lock:
             self._connections.add(conn)
         return conn

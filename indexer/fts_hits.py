@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from indexer.backend import CLOSING_BUCKETS, FacetCount, SearchHit
+from indexer.fts_facets import FACET_COLUMNS, count_facets
 from indexer.fts_query import (
     BODY_COLUMN,
-    FACET_COLUMNS,
-    FACET_SEPARATOR,
     PARTITION_NAMES,
     SUMMARY_COLUMN,
     next_deadline_sql,
@@ -46,24 +46,24 @@ def hits_sql(partition: str, count: int, *, matched: bool) -> str:
     )
 
 
-def _counts(joined: object) -> tuple[FacetCount, ...]:
-    if not isinstance(joined, str) or not joined:
-        return ()
-    counts = Counter(joined.split(FACET_SEPARATOR))
-    return tuple(FacetCount(v, n) for v, n in sorted(counts.items(), key=lambda i: (-i[1], i[0])))
-
-
-def decode_facets(row: tuple[object, ...]) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
-    """Return the total and the facets from the row of :func:`indexer.fts_query.facets_sql`.
+def decode_facets(
+    rows: Sequence[Sequence[Any]], labels: dict[str, dict[str, str]]
+) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
+    """Return the total and the facets from the rows of :func:`indexer.fts_query.facets_sql`.
 
     Values are sorted by count (desc) then value; closing buckets stay in 7/30/90 order
     (they are cumulative) and empty ones are left out.
     """
-    total = row[0]
-    facets = {key: _counts(row[1 + i]) for i, key in enumerate(FACET_COLUMNS)}
-    closing = zip(CLOSING_BUCKETS, row[1 + len(FACET_COLUMNS) :], strict=True)
-    facets["closing"] = tuple(FacetCount(str(d), n) for d, n in closing if isinstance(n, int) and n)
-    return (total if isinstance(total, int) else 0), facets
+    joined = "".join(row[0] for row in rows if row[0])
+    closing = "".join(row[1] for row in rows if row[1])
+    facets = count_facets(joined, labels)
+    counts, running = [], 0
+    for index, days in enumerate(CLOSING_BUCKETS):
+        running += closing.count(chr(ord("a") + index))
+        if running:
+            counts.append(FacetCount(str(days), running))
+    facets["closing"] = tuple(counts)
+    return len(joined) // len(FACET_COLUMNS), facets
 
 
 def load_hits(

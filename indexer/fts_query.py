@@ -68,7 +68,6 @@ _META_FILTERS = {
     "source": "source",
 }
 TAG_FILTERS = {"eligible_group": "g", "eligible_country": "c"}
-FACET_COLUMNS = ("funder", "programme", "kind", "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +141,17 @@ def partitions_for(query: SearchQuery) -> tuple[str, ...]:
     return chosen or ("hot",)
 
 
-def next_deadline_sql(partition: str) -> str:
+def next_deadline_sql(partition: str, row: str = "x") -> str:
     """Return the SQL expression for a row's next deadline at or after ``:now`` (or NULL).
 
-    The first/last deadline columns answer most rows without touching the deadline table.
+    ``row`` is the alias of a metadata or facet row. The first/last deadline columns
+    answer most rows without touching the deadline table.
     """
     return (
-        "CASE WHEN x.first_at >= :now THEN x.first_at"
-        " WHEN x.last_at IS NULL OR x.last_at < :now THEN NULL"
+        f"CASE WHEN {row}.first_at >= :now THEN {row}.first_at"
+        f" WHEN {row}.last_at IS NULL OR {row}.last_at < :now THEN NULL"
         f" ELSE (SELECT min(d.at) FROM {partition}_deadline d"
-        " WHERE d.rid = x.rid AND d.at >= :now) END"
+        f" WHERE d.rid = {row}.rid AND d.at >= :now) END"
     )
 
 
@@ -191,54 +191,67 @@ def _filter_conditions(query: SearchQuery, partition: str, params: dict[str, obj
     return conditions
 
 
-def _arm(
+def source_sql(
     query: SearchQuery,
     partition: str,
-    match: str | None,
-    exclude: str | None,
+    parsed: ParsedText,
+    now: datetime,
     params: dict[str, object],
+    *,
+    meta: bool = True,
+    facet: bool = False,
 ) -> str:
-    """Return one partition's SELECT of matching rows with their sort and facet columns."""
-    index = PARTITION_NAMES.index(partition)
+    """Return one partition's ``FROM ... WHERE ...`` of matching rows.
+
+    The metadata row is ``x`` (joined when ``meta`` or when a condition needs it); with
+    ``facet`` the narrow facet row ``n`` is joined too and deadline conditions use it.
+    """
     fts = f"{partition}_fts"
-    ranked = match is not None and query.sort is SortOrder.RELEVANCE
-    score = f"bm25({fts}, {', '.join(map(str, BM25_WEIGHTS))})" if ranked else "0.0"
+    match, exclude = match_expression(parsed), exclusion_expression(parsed)
     conditions = _filter_conditions(query, partition, params)
+    row = "n" if facet else "x"
+    dated = _deadline_conditions(query, partition, now, params, row)
+    rows = [("n", f"{partition}_facet")] if facet else []
+    if meta or conditions or (dated and not facet) or not (match or facet):
+        rows.append(("x", f"{partition}_meta"))
     if match is not None:
-        source = f"{fts} JOIN {partition}_meta x ON x.rid = {fts}.rowid"
+        params["match"] = match
         conditions.insert(0, f"{fts} MATCH :match")
+        first, key = fts, f"{fts}.rowid"
     else:
-        source = f"{partition}_meta x"
+        (alias, table), rows = rows[0], rows[1:]
+        first, key = f"{table} {alias}", f"{alias}.rid"
         if exclude is not None:
-            conditions.append(f"x.rid NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :exclude)")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return (
-        f"SELECT {index} AS part, x.rid AS rid, x.id AS id, {score} AS score,"
-        f" {next_deadline_sql(partition)} AS nd, x.posted AS posted, x.funder AS funder,"
-        f" x.programme AS programme, x.kind AS kind, x.status AS status FROM {source}{where}"
-    )
+            params["exclude"] = exclude
+            conditions.append(f"{key} NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :exclude)")
+    joins = "".join(f" JOIN {table} {alias} ON {alias}.rid = {key}" for alias, table in rows)
+    where = f" WHERE {' AND '.join(conditions + dated)}" if conditions or dated else ""
+    return f" FROM {first}{joins}{where}"
 
 
-def _deadline_conditions(query: SearchQuery, now: datetime, params: dict[str, object]) -> str:
-    """Return conditions on the next deadline ``nd`` (dates are whole UTC days)."""
+def _deadline_conditions(
+    query: SearchQuery, partition: str, now: datetime, params: dict[str, object], row: str
+) -> list[str]:
+    """Return conditions on the next deadline of ``row`` (dates are whole UTC days)."""
+    nd = f"({next_deadline_sql(partition, row)})"
     conditions = []
     if query.deadline_from is not None:
         params["deadline_from"] = to_micros(datetime.combine(query.deadline_from, time.min, UTC))
-        conditions.append("nd >= :deadline_from")
+        conditions.append(f"{nd} >= :deadline_from")
     if query.deadline_to is not None:
         day_after = datetime.combine(query.deadline_to, time.min, UTC) + timedelta(days=1)
         params["deadline_to"] = to_micros(day_after)
-        conditions.append("nd < :deadline_to")
+        conditions.append(f"{nd} < :deadline_to")
     if query.closing_within_days is not None:
         params["closing_within"] = to_micros(now + timedelta(days=query.closing_within_days))
-        conditions.append("nd <= :closing_within")
-    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        conditions.append(f"{nd} <= :closing_within")
+    return conditions
 
 
 def order_by(
     sort: SortOrder, ranked: bool, id_column: str = "id", part_column: str = "part"
 ) -> str:
-    """Return the ORDER BY terms over the match set (ties broken by id, then partition)."""
+    """Return the ORDER BY terms of a page (ties broken by id, then partition)."""
     tie = f"{id_column}, {part_column}"
     if sort is SortOrder.NEWEST:
         return f"posted DESC NULLS LAST, nd NULLS LAST, {tie}"
@@ -253,61 +266,63 @@ def page_bounds(query: SearchQuery) -> tuple[int, int]:
     return max(1, query.page), max(1, query.per_page)
 
 
-# The match set of one search, per connection: page and facets are both read from it.
-MATCHES_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS fts_matches (part INTEGER, rid INTEGER, id TEXT,"
-    " score REAL, nd INTEGER, posted INTEGER, funder TEXT, programme TEXT, kind TEXT,"
-    " status TEXT)"
-)
-CLEAR_MATCHES = "DELETE FROM temp.fts_matches"
-# Joins facet values in one pass (no sort per facet); rows strip control characters.
-FACET_SEPARATOR = "\x1f"
-
-
-def build(query: SearchQuery, *, now: datetime) -> tuple[str, dict[str, object]]:
-    """Build the statement that fills ``temp.fts_matches`` with every matching record.
-
-    Columns: partition index, rid, id, score (bm25, lower is better; 0 when unranked),
-    next deadline (epoch microseconds or NULL), posted, funder, programme, kind, status.
-    """
-    parsed = parse(query.text)
-    match, exclude = match_expression(parsed), exclusion_expression(parsed)
-    params: dict[str, object] = {"now": to_micros(now)}
-    if match is not None:
-        params["match"] = match
-    elif exclude is not None:
-        params["exclude"] = exclude
-    arms = " UNION ALL ".join(
-        _arm(query, partition, match, exclude, params) for partition in partitions_for(query)
-    )
-    where = _deadline_conditions(query, now, params)
-    return f"INSERT INTO temp.fts_matches SELECT * FROM ({arms}){where}", params
-
-
 def page_sql(query: SearchQuery) -> tuple[str, dict[str, object]]:
-    """Build the query of one page of ``temp.fts_matches``: (partition, rid, score) rows."""
+    """Build the ORDER BY ... LIMIT ... OFFSET clause of one page, and its parameters."""
     ranked = match_expression(parse(query.text)) is not None
     page, per_page = page_bounds(query)
-    sql = (
-        "SELECT part, rid, score FROM temp.fts_matches"
-        f" ORDER BY {order_by(query.sort, ranked)} LIMIT :limit OFFSET :offset"
-    )
+    sql = f" ORDER BY {order_by(query.sort, ranked)} LIMIT :limit OFFSET :offset"
     return sql, {"limit": per_page, "offset": (page - 1) * per_page}
 
 
-def facets_sql(now: datetime) -> tuple[str, dict[str, object]]:
-    """Build the one-row query of the total, joined facet values and closing counts.
+def build(query: SearchQuery, *, now: datetime) -> tuple[str, dict[str, object]]:
+    """Build the query of one page of matching records: rows start (partition, rid, score).
 
-    Columns: total, then funder/programme/kind/status values joined with
-    :data:`FACET_SEPARATOR`, then the count of next deadlines within 7/30/90 days of now.
+    Score is bm25 (lower is better) when sorting by relevance with words, else 0: FTS5
+    scores every matching row, so other sorts skip it. Each partition is its own arm of a
+    compound SELECT: SQLite sorts each arm with the LIMIT and merges them.
     """
-    params: dict[str, object] = {"separator": FACET_SEPARATOR}
-    columns = ["count(*)"]
-    columns += [f"group_concat({column}, :separator)" for column in FACET_COLUMNS]
+    parsed = parse(query.text)
+    scored = parsed.has_positive and query.sort is SortOrder.RELEVANCE
+    params: dict[str, object] = {"now": to_micros(now)}
+    arms = []
+    for partition in partitions_for(query):
+        index = PARTITION_NAMES.index(partition)
+        fts = f"{partition}_fts"
+        score = f"bm25({fts}, {', '.join(map(str, BM25_WEIGHTS))})" if scored else "0.0"
+        columns = f"{index} AS part, x.rid AS rid, {score} AS score, x.id AS id"
+        columns += f", {next_deadline_sql(partition)} AS nd"
+        if query.sort is SortOrder.NEWEST:
+            columns += ", x.posted AS posted"
+        arms.append(f"SELECT {columns}{source_sql(query, partition, parsed, now, params)}")
+    order, page_params = page_sql(query)
+    params.update(page_params)
+    return " UNION ALL ".join(arms) + order, params
+
+
+def facets_sql(query: SearchQuery, *, now: datetime) -> tuple[str, dict[str, object]]:
+    """Build the query of the facets of every matching record, one row a partition.
+
+    Columns: the concatenated ``facets`` columns (see :mod:`indexer.fts_facets`; their
+    length gives the total), and one character per record whose next deadline falls in a
+    closing bucket: the bucket's index in :data:`CLOSING_BUCKETS` as ``a``, ``b``, ...
+    Both are NULL without rows. Few aggregates: each costs a step per matching row.
+    """
+    parsed = parse(query.text)
+    params: dict[str, object] = {"now": to_micros(now)}
     for days in CLOSING_BUCKETS:
         params[f"closing_{days}"] = to_micros(now + timedelta(days=days))
-        columns.append(f"count(CASE WHEN nd <= :closing_{days} THEN 1 END)")
-    return f"SELECT {', '.join(columns)} FROM temp.fts_matches", params
+    selects = []
+    for partition in partitions_for(query):
+        nd = next_deadline_sql(partition, "n")
+        buckets = " ".join(
+            f"WHEN {nd} <= :closing_{days} THEN '{chr(ord('a') + i)}'"
+            for i, days in enumerate(CLOSING_BUCKETS)
+        )
+        # Rows whose deadlines are all past (most of the archive) stop at one compare.
+        closing = f"group_concat(CASE WHEN n.last_at >= :now THEN CASE {buckets} END END, '')"
+        source = source_sql(query, partition, parsed, now, params, meta=False, facet=True)
+        selects.append(f"SELECT group_concat(n.facets, ''), {closing}{source}")
+    return " UNION ALL ".join(selects), params
 
 
 # How many words "similar" looks at and how many of the rarest it ORs together.

@@ -38,12 +38,14 @@ def html_text(fragment: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IndexRows:
-    """Everything one record writes: metadata, FTS columns, deadlines and tags."""
+    """Everything one record writes: metadata, FTS columns, deadlines, tags, facet values."""
 
     meta: tuple[object, ...]
     fts: tuple[str | None, ...]
     deadlines: tuple[int, ...]
     tags: tuple[tuple[str, str], ...]
+    # Values of the facet keys (funder, programme, kind, status), stored as codes.
+    facet_values: tuple[str | None, ...]
 
 
 def _budget(opp: Opportunity) -> float | None:
@@ -52,7 +54,7 @@ def _budget(opp: Opportunity) -> float | None:
 
 
 def meta_values(opp: Opportunity) -> tuple[object, ...]:
-    """Return the metadata row (see ``META_COLUMNS`` in the schema), without the rid."""
+    """Return the metadata row (see ``META_COLUMNS`` in the schema), without rid and facets."""
     posted = opp.posted_at or opp.first_seen
     stamps = [to_micros(d.at) for d in opp.deadlines]
     return (
@@ -92,4 +94,10 @@ def index_rows(opp: Opportunity) -> IndexRows:
         fts=fts_values(opp),
         deadlines=tuple(sorted({to_micros(d.at) for d in opp.deadlines})),
         tags=tuple(sorted(tags)),
+        facet_values=(
+            clean_text(opp.funder),
+            clean_text(opp.programme),
+            opp.kind.value,
+            opp.status.value,
+        ),
     )

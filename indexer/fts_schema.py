@@ -4,15 +4,26 @@ Each partition (``hot`` for open/forthcoming calls, ``archive`` for closed ones)
 
 - ``{p}_meta``: a narrow row per record (filter, sort and facet columns); its INTEGER
   PRIMARY KEY ``rid`` is also the FTS rowid, so joins are rowid lookups.
+- ``{p}_facet``: a narrower row per record for counting facets over every match: first and
+  last deadline, and ``facets``, one character per facet key (the value's code in
+  ``facet_value``; see :mod:`indexer.fts_facets`).
 - ``{p}_fts``: the FTS5 table (text columns, porter + unicode61 without diacritics).
 - ``{p}_deadline``: every deadline, so the next one stays right as time passes.
 - ``{p}_tag``: eligible groups (``g``) and countries (``c``).
+
+``facet_value`` (shared by both partitions) numbers the values of each facet key.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from indexer.fts_facets import (
+    FACET_TABLE_COLUMNS,
+    FACET_VALUE_DDL,
+    encode_facets,
+    upgrade_facets,
+)
 from indexer.fts_query import FTS_COLUMNS, PARTITION_NAMES, PARTITIONS
 from indexer.fts_rows import index_rows
 from indexer.records import Opportunity
@@ -31,18 +42,21 @@ META_COLUMNS = (
     "first_at",
     "last_at",
 )
+# Bumped when the tables change; older files are upgraded in place on open.
+SCHEMA_VERSION = 2
 
 
 def schema_statements() -> list[str]:
     """Return the CREATE statements for every partition (idempotent)."""
     fts_columns = ", ".join(f"{c} UNINDEXED" if c == "url" else c for c in FTS_COLUMNS)
-    statements = []
+    statements = [FACET_VALUE_DDL]
     for p in PARTITION_NAMES:
         statements += [
             f"CREATE TABLE IF NOT EXISTS {p}_meta (rid INTEGER PRIMARY KEY,"
             " id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, kind TEXT NOT NULL, funder TEXT,"
             " programme TEXT, language TEXT, source TEXT NOT NULL, budget REAL,"
             " posted INTEGER, first_at INTEGER, last_at INTEGER)",
+            f"CREATE TABLE IF NOT EXISTS {p}_facet ({FACET_TABLE_COLUMNS})",
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {p}_fts USING fts5({fts_columns},"
             f" tokenize='{TOKENIZER}')",
             f"CREATE TABLE IF NOT EXISTS {p}_deadline (rid INTEGER NOT NULL,"
@@ -54,15 +68,25 @@ def schema_statements() -> list[str]:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table that does not exist yet, in one transaction."""
+    """Create every table that does not exist yet (or upgrade older ones), in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in schema_statements():
-            conn.execute(statement)
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version < SCHEMA_VERSION:
+            if version < 2 and _has_table(conn, "archive_tag"):
+                upgrade_facets(conn, PARTITION_NAMES)
+            for statement in schema_statements():
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,))
+    return bool(found.fetchone()[0])
 
 
 def partition_of(opp: Opportunity) -> str:
@@ -85,7 +109,13 @@ def remove(conn: sqlite3.Connection, opportunity_id: str) -> bool:
     if found is None:
         return False
     p, rid = found
-    for table, column in ((f"{p}_fts", "rowid"), (f"{p}_deadline", "rid"), (f"{p}_tag", "rid")):
+    tables = (
+        (f"{p}_fts", "rowid"),
+        (f"{p}_deadline", "rid"),
+        (f"{p}_tag", "rid"),
+        (f"{p}_facet", "rid"),
+    )
+    for table, column in tables:
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (rid,))
     conn.execute(f"DELETE FROM {p}_meta WHERE rid = ?", (rid,))
     return True
@@ -100,6 +130,13 @@ def insert(conn: sqlite3.Connection, opp: Opportunity) -> None:
         f"INSERT INTO {p}_meta ({', '.join(META_COLUMNS)}) VALUES ({marks})", rows.meta
     )
     rid = cursor.lastrowid
+    first_at, last_at = (
+        (min(rows.deadlines), max(rows.deadlines)) if rows.deadlines else (None, None)
+    )
+    conn.execute(
+        f"INSERT INTO {p}_facet (rid, first_at, last_at, facets) VALUES (?, ?, ?, ?)",
+        (rid, first_at, last_at, encode_facets(conn, rows.facet_values)),
+    )
     fts_marks = ", ".join("?" for _ in FTS_COLUMNS)
     conn.execute(
         f"INSERT INTO {p}_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, {fts_marks})",

@@ -24,7 +24,9 @@ from pathlib import Path
 from indexer import fts_query, fts_schema
 from indexer.backend import SearchHit, SearchPage, SearchQuery
 from indexer.fts_connections import ConnectionPool, fill, side_files, swap
-from indexer.fts_hits import PageRow, decode_facets, load_hits
+from indexer.fts_facets import facet_labels
+from indexer.fts_hits import decode_facets, load_hits
+from indexer.fts_page import select_page
 from indexer.records import Opportunity
 
 logger = logging.getLogger(__name__)
@@ -119,18 +121,18 @@ class SqliteFtsBackend:
     def search(self, query: SearchQuery) -> SearchPage:
         """Run a search: one page of hits, the exact total and facets over all results."""
         now = query.now or datetime.now(UTC)
-        fill_sql, params = fts_query.build(query, now=now)
-        page_query, page_params = fts_query.page_sql(query)
-        facets_query, facets_params = fts_query.facets_sql(now)
-        match = params.get("match")
+        facets_query, facets_params = fts_query.facets_sql(query, now=now)
+        match = facets_params.get("match")
         with self._pool.connection() as conn:
-            # The match set is computed once; page and facets both read it.
-            conn.execute(fts_query.CLEAR_MATCHES)
-            conn.execute(fill_sql, params)
-            order: list[PageRow] = conn.execute(page_query, page_params).fetchall()
-            total, facets = decode_facets(conn.execute(facets_query, facets_params).fetchone())
-            conn.execute(fts_query.CLEAR_MATCHES)
-            hits = load_hits(conn, order, match if isinstance(match, str) else None, now)
+            # One read transaction: page, total and facets see the same snapshot.
+            conn.execute("BEGIN")
+            try:
+                order = select_page(conn, query, now)
+                facet_rows = conn.execute(facets_query, facets_params).fetchall()
+                total, facets = decode_facets(facet_rows, facet_labels(conn))
+                hits = load_hits(conn, order, match if isinstance(match, str) else None, now)
+            finally:
+                conn.execute("COMMIT")
         page, per_page = fts_query.page_bounds(query)
         return SearchPage(hits=hits, total=total, facets=facets, page=page, per_page=per_page)
 

@@ -108,7 +108,8 @@ def test_build_filters_or_within_key_and_across_keys():
 def test_build_deadline_bounds_are_whole_utc_days():
     query = SearchQuery(deadline_from=date(2027, 1, 1), deadline_to=date(2027, 1, 31))
     sql, params = build(query, now=NOW)
-    assert "nd >= :deadline_from AND nd < :deadline_to" in sql
+    assert "END) >= :deadline_from AND (CASE" in sql
+    assert "END) < :deadline_to" in sql
     assert from_micros(params["deadline_from"]).isoformat() == "2027-01-01T00:00:00+00:00"
     assert from_micros(params["deadline_to"]).isoformat() == "2027-02-01T00:00:00+00:00"
 
@@ -118,17 +119,28 @@ def test_build_closing_within_counts_from_now():
     assert from_micros(params["closing_within"]) == NOW + timedelta(days=7)
 
 
-def test_facets_sql_joins_values_and_counts_closing_buckets():
-    sql, params = facets_sql(NOW)
-    assert sql.startswith("SELECT count(*), group_concat(funder, :separator)")
-    assert "count(CASE WHEN nd <= :closing_90 THEN 1 END)" in sql
+def test_facets_sql_joins_codes_and_counts_closing_buckets():
+    sql, params = facets_sql(SearchQuery(text="water"), now=NOW)
+    assert sql.startswith("SELECT group_concat(n.facets, '')")
+    assert "END <= :closing_90 THEN 'c' END END, '')" in sql
     assert from_micros(params["closing_7"]) == NOW + timedelta(days=7)
-    assert params["separator"] == "\x1f"
+    assert "bm25" not in sql
+    assert "hot_fts MATCH :match" in sql
 
 
-def test_build_fills_the_match_set():
-    sql, _ = build(SearchQuery(text="water"), now=NOW)
-    assert sql.startswith("INSERT INTO temp.fts_matches SELECT * FROM (SELECT 0 AS part")
+def test_facets_sql_one_row_per_partition():
+    query = SearchQuery(text="water", filters={"status": ("open", "closed")})
+    sql, _ = facets_sql(query, now=NOW)
+    assert sql.count("group_concat(n.facets, '')") == 2
+    assert "hot_fts MATCH" in sql
+    assert "archive_fts MATCH" in sql
+
+
+def test_build_selects_one_page_of_the_match_set():
+    sql, params = build(SearchQuery(text="water", page=2, per_page=10), now=NOW)
+    assert sql.startswith("SELECT 0 AS part, x.rid AS rid")
+    assert sql.endswith("LIMIT :limit OFFSET :offset")
+    assert (params["limit"], params["offset"]) == (10, 10)
 
 
 def test_build_relevance_without_text_sorts_by_deadline():
