@@ -20,7 +20,6 @@ from indexer.backend import SearchHit, SearchPage, SearchQuery
 from indexer.export import csv_chunks
 from indexer.records import to_dict
 from indexer.store import Store
-from webapp.cli import page_as_json
 from webapp.forms import PER_PAGE, parse_search_args
 from webapp.openapi import (
     CSV_CAP,
@@ -29,6 +28,7 @@ from webapp.openapi import (
     SIMILAR_MAX,
     openapi_document,
 )
+from webapp.search_json import page_as_json
 from webapp.services import get_backend, get_now, get_store
 
 logger = logging.getLogger(__name__)

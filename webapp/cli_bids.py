@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from indexer.records import utcnow
-from webapp.cli import reported, services
+from webapp.cli_util import reported, services
 from webapp.partners_csv import parse_partners_csv, partners_csv
 from webapp.stores.partners import import_partners, list_partners
 

@@ -12,7 +12,8 @@ import click
 from flask.cli import with_appcontext
 
 from webapp import jobs
-from webapp.cli import reported, services, users_group
+from webapp.cli_users import users_group
+from webapp.cli_util import reported, services
 from webapp.job_runner import DEFAULT_ALERT_AFTER, JobRunner
 
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from matching.scoring import match_to_dict
-from webapp.cli import reported, services
+from webapp.cli_util import reported, services
 from webapp.digests import DigestResult, send_digests
 from webapp.matchmaking import compute_matches
 from webapp.stores.users import get_user_by_email
