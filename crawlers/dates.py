@@ -147,8 +147,8 @@ _TZ_PATTERN = (
 )
 _TIME_PATTERN = (
     r"(?P<h>\d{1,2})(?:(?:[:.h])(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?\s*(?P<ap>[ap]\.?m\.?)?"
-    r"|\s*(?P<ap2>[ap]\.?m\.?))(?![\d])"
-    r"|(?P<noon>noon|midday)"
+    r"|\s*(?P<ap2>[ap]\.?m\.?))(?![\d])(?:\s*(?:noon|midday))?"
+    r"|(?P<noon>noon|midday|midnight)"
 )
 DATE_RE = re.compile(_DATE_PATTERN, re.IGNORECASE)
 # What may follow a date: a time ("- 23:59", ", 17:00", "at 5 pm") and a zone ("(CET)").
@@ -210,7 +210,8 @@ def _ymd(g: dict[str, Any]) -> date | None:
 
 def _clock(m: re.Match[str]) -> time | None:
     if m.group("noon"):
-        return time(12, 0)
+        # "midnight" on a deadline day means the end of that day, not its first minute.
+        return time(23, 59, 59) if m.group("noon").lower() == "midnight" else time(12, 0)
     hour = int(m.group("h"))
     ampm = (m.group("ap") or m.group("ap2") or "").lower().replace(".", "")
     if ampm == "pm" and hour < 12:

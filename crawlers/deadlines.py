@@ -11,15 +11,19 @@ from .dates import TRAILER_RE, DateMatch, iter_dates, resolve_tz
 
 # A label names the deadline and is kept ("Stage 1 deadline"); a cue only says that a
 # deadline follows ("до", "no later than") and gives an empty label.
-_EN_QUALIFIER = (
-    r"(?:(?:(?:stage|phase|step|round)\s*\d+|first|second|third|final|full|full[- ]proposals?"
+_EN_NOUN = (
+    r"(?:(?:stage|phase|step|round)\s*\d+|first|second|third|final|full|full[- ]proposals?"
     r"|pre-?proposals?|letters?\s+of\s+intent|LOI|concept\s+notes?|expressions?\s+of\s+interest"
-    r"|registration|applications?|submissions?|proposals?|nominations?|abstracts?)[\s-]+)*"
+    r"|registration|applications?|submissions?|proposals?|nominations?|abstracts?)"
 )
+_EN_QUALIFIER = r"(?:" + _EN_NOUN + r"[\s-]+)*"
 _LABELS = (
     _EN_QUALIFIER + r"(?:deadline(?:\s+date)?|closing\s+date|due\s+date|cut-?off(?:\s+dates?)?"
-    r"|submission\s+date|(?:applications?|proposals?)\s+(?:are\s+)?due|call\s+closes)"
+    r"|submission\s+date|expiration\s+date|close\s+date|call\s+closes)"
     r"(?:\s*\((?:stage|phase)\s*\d+\))?",
+    # "Letters of intent due 1 Feb 2027", "Applications close on 30 April 2027"
+    r"(?:(?:the\s+)?call|" + _EN_NOUN + r")(?:[\s-]+" + _EN_NOUN + r")*"
+    r"\s+(?:are\s+|is\s+|will\s+)?(?:due|close[sd]?)(?:\s+(?:on|by|at))?",
     r"(?:крайний\s+)?срок(?:и)?\s+(?:подачи|при[её]ма|представления)"
     r"(?:\s+(?:заявок|заявлений|документов|предложений|проектов|заявки))?",
     r"дедлайн|окончание\s+при[её]ма\s+(?:заявок|документов)",
@@ -30,6 +34,7 @@ _LABELS = (
 _CUES = (
     r"до",
     r"(?:accepted|open|submitted|received)\s+(?:until|by|before)",
+    r"(?:apply|submit|register)(?:\s+online)?\s+(?:until|by|before)",
     r"no\s+later\s+than",
     r"при[её]м\s+(?:заявок|документов)\s+(?:продлится\s+|осуществляется\s+)?до",
 )
@@ -39,13 +44,17 @@ LABEL_RE = re.compile(
 )
 # Between a label and its date: ": ", " is ", " for full proposals: ", "17:00 CET on"...
 _MAX_GAP = 60
-_GAP_BREAK = re.compile(r"[;\n]|\.\s|\b(?:deadline|срок)\b", re.IGNORECASE)
+# A sentence end breaks the link, but not the dots of "5 p.m. ET".
+_GAP_BREAK = re.compile(r"[;\n]|(?<![ap]\.m)\.\s|\b(?:deadline|срок)\b", re.IGNORECASE)
 # Between two dates under one label ("Cut-off dates: 15 March 2027 and 15 September 2027").
 _LIST_JOIN = re.compile(r"^\s*(?:,|and|or|&|и|или|ve|\s)\s*$", re.IGNORECASE)
 
 
+_LABEL_EDGES = re.compile(r"^the\s+|\s+(?:on|by|at)$", re.IGNORECASE)
+
+
 def _clean_label(raw: str) -> str:
-    label = " ".join(raw.split()).strip(" :-–")
+    label = _LABEL_EDGES.sub("", " ".join(raw.split()).strip(" :-–"))
     return label[:1].upper() + label[1:]
 
 

@@ -195,6 +195,27 @@ def _dl(y, m, d, hh=23, mm=59, ss=59, tz=BRUSSELS, label="Deadline"):
             "Full proposals are due 08/18/2027 5:00 PM ET",
             (_dl(2027, 8, 18, 17, 0, 0, tz=NEW_YORK, label="Full proposals are due"),),
         ),
+        (
+            "Applications close on 30 April 2027 at 12:00 noon GMT.",
+            (_dl(2027, 4, 30, 12, 0, 0, tz=UTC, label="Applications close"),),
+        ),
+        (
+            "Letters of intent due 1 Feb 2027; full proposals due 1 May 2027.",
+            (
+                _dl(2027, 2, 1, label="Letters of intent due"),
+                _dl(2027, 5, 1, label="Full proposals due"),
+            ),
+        ),
+        (
+            "Proposals are due by 5 p.m. ET on February 3, 2027.",
+            (_dl(2027, 2, 3, 17, 0, 0, tz=NEW_YORK, label="Proposals are due"),),
+        ),
+        ("Apply by March 15, 2027.", (_dl(2027, 3, 15, label=""),)),
+        ("Expiration Date: 03/05/2027", (_dl(2027, 3, 5, label="Expiration Date"),)),
+        (
+            "The call closes 1 March 2027, 17:00 (Brussels time).",
+            (_dl(2027, 3, 1, 17, 0, 0, label="Call closes"),),
+        ),
     ],
 )
 def test_find_deadlines_reads_labelled_dates(text, expected):
