@@ -54,9 +54,17 @@ class KeyPhrase:
     score: float
 
 
+# "A. Bekova" is a name only where a name can start: not right after a surname's initials
+# ("Bekova N. Glacier melt..." is a surname, initials, then the title).
+_NAME_START = re.compile(r"(?:^|[,;&(]|\band|\bи)\s*$", re.IGNORECASE)
+
+
 def author_names(text: str) -> frozenset[str]:
     """Return the lower-cased surnames written next to initials (reference-list style)."""
-    found = _NAME_BEFORE_INITIALS.findall(text) + _NAME_AFTER_INITIALS.findall(text)
+    found = _NAME_BEFORE_INITIALS.findall(text)
+    for m in _NAME_AFTER_INITIALS.finditer(text):
+        if _NAME_START.search(text[max(0, m.start() - 6) : m.start()]):
+            found.append(m.group(1))
     return frozenset(n.lower() for n in found)
 
 

@@ -36,3 +36,14 @@ def test_extract_key_phrases_tolerates_russian_and_empty_text():
 
 def test_author_names_reads_reference_styles():
     assert {"bekova", "smith", "иванов"} <= author_names(CV)
+
+
+def test_extract_key_phrases_keeps_title_words_after_an_authors_initials():
+    text = (
+        "Bekova N. Glacier melt and river runoff in the Tien Shan. 2021.\n"
+        "Bekova N., Usenov A. Glacier melt modelling for irrigation planning. 2022.\n"
+        "Bekova N. Glacier melt and climate adaptation. 2023.\n"
+    )
+    phrases = extract_key_phrases(text, limit=8)
+    assert "glacier melt" in phrases
+    assert not any("bekova" in p or "usenov" in p for p in phrases)
