@@ -24,7 +24,7 @@ from webapp.rss import FeedChannel, FeedItem, render_rss
 from webapp.services import get_backend, get_now, get_services, get_settings, get_store
 from webapp.stores.follows import followed_ids
 from webapp.stores.users import User, get_user
-from webapp.tokens import Purpose, make_token, read_token
+from webapp.tokens import Purpose, make_token, read_claims
 from webapp.views_util import format_datetime
 
 logger = logging.getLogger(__name__)
@@ -37,15 +37,17 @@ SEARCH_FEED_SIZE = 50
 PRIVATE_HEADERS = {"Cache-Control": "private, max-age=900", "X-Robots-Tag": "noindex"}
 
 
-def feed_token(user_id: int) -> str:
-    """Return the signed token of one person's feeds."""
-    return make_token(current_app.config["SECRET_KEY"], user_id, Purpose.FEED)
+def feed_token(user: User) -> str:
+    """Return the signed token of one person's feeds (valid until they reset their links)."""
+    return make_token(
+        current_app.config["SECRET_KEY"], user.id, Purpose.FEED, version=user.feed_version
+    )
 
 
 def _feed_user(token: str) -> User:
-    user_id = read_token(current_app.config["SECRET_KEY"], token, Purpose.FEED)
-    user = get_user(get_store().engine, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    claims = read_claims(current_app.config["SECRET_KEY"], token, Purpose.FEED)
+    user = get_user(get_store().engine, claims[0]) if claims is not None else None
+    if user is None or not user.active or claims is None or claims[1] != user.feed_version:
         abort(404)
     return user
 
@@ -166,7 +168,7 @@ def personal_feed_links() -> dict[str, str] | None:
     user = g.get("user")
     if user is None:
         return None
-    token = feed_token(user.id)
+    token = feed_token(user)
     ics = url_for("feeds.calendar", token=token, _external=True)
     return {
         "calendar": ics,

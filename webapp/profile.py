@@ -19,7 +19,7 @@ from webapp.stores.profiles import (
     set_digest_frequency,
 )
 from webapp.stores.saved_searches import turn_off_alerts
-from webapp.stores.users import get_user
+from webapp.stores.users import get_user, reset_feed_links
 from webapp.tokens import Purpose, read_token
 
 bp = Blueprint("profile", __name__)
@@ -65,6 +65,15 @@ def propose() -> str | tuple[str, int]:
     ]
     form.keywords.data = ", ".join(filter(None, [format_keywords(current), *proposed]))
     return _page(form, cv_form, proposed=proposed)
+
+
+@bp.post("/profile/feed-links/reset")
+@login_required
+def reset_feeds() -> Response:
+    """Issue new calendar and feed links; the old ones stop working at once."""
+    reset_feed_links(get_store().engine, g.user.id)
+    flash("New calendar and feed links issued: the old ones no longer work.", "info")
+    return redirect(url_for("profile.edit") + "#feed-links-title")
 
 
 def _page(form: ProfileForm, cv_form: CvForm, proposed: list[str] | None = None) -> str:

@@ -24,16 +24,32 @@ def _serializer(secret_key: str, purpose: Purpose) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=f"grantradar.{purpose.value}")
 
 
-def make_token(secret_key: str, user_id: int, purpose: Purpose) -> str:
-    """Return a URL-safe token naming ``user_id`` for one purpose."""
-    return str(_serializer(secret_key, purpose).dumps({"u": user_id}))
+def make_token(secret_key: str, user_id: int, purpose: Purpose, *, version: int = 0) -> str:
+    """Return a URL-safe token naming ``user_id`` for one purpose.
+
+    :param version: the person's current link version; bumping it revokes older tokens.
+    """
+    claims = {"u": user_id, "v": version} if version else {"u": user_id}
+    return str(_serializer(secret_key, purpose).dumps(claims))
 
 
-def read_token(secret_key: str, token: str, purpose: Purpose) -> int | None:
-    """Return the user id in a valid token for this purpose, else None."""
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_claims(secret_key: str, token: str, purpose: Purpose) -> tuple[int, int] | None:
+    """Return ``(user id, link version)`` from a valid token for this purpose, else None."""
     try:
         data = _serializer(secret_key, purpose).loads(token)
     except BadSignature:
         return None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    if not isinstance(data, dict):
+        return None
+    user_id, version = _int(data.get("u")), _int(data.get("v", 0))
+    return (user_id, version) if user_id is not None and version is not None else None
+
+
+def read_token(secret_key: str, token: str, purpose: Purpose) -> int | None:
+    """Return the user id in a valid token for this purpose, else None."""
+    claims = read_claims(secret_key, token, purpose)
+    return claims[0] if claims else None

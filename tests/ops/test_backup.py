@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from argon2 import PasswordHasher
+from sqlalchemy import MetaData, Table, func, insert, select, text
 
 from indexer.ingest import ingest
 from indexer.records import Deadline, IngestOutcome, RunStatus
@@ -155,14 +156,28 @@ def test_upgrade_of_a_populated_database_keeps_its_data(new_database, make_app):
     _, store, _ = make_app(new_database(), "one")
     migrate(store.engine, {"alembic_version": "0001_store", VERSION_TABLE: "web0001"})
     ingest(store, RECORDS, now=NOW)
-    user = create_user(store.engine, "old@uni.example", Role.STAFF, PASSWORD, "Old", now=NOW)
+    # The account is written as the code of that revision would: against the old table.
+    with store.engine.begin() as conn:
+        old_users = Table("users", MetaData(), autoload_with=conn)
+        conn.execute(
+            insert(old_users).values(
+                email="old@uni.example",
+                password_hash=PasswordHasher().hash(PASSWORD),
+                role="staff",
+                display_name="Old",
+                created_at=NOW,
+                active=True,
+            )
+        )
     before = [opp for batch in store.iter_batches() for opp in batch]
 
     store.create_schema()
     upgrade_schema(store.engine)
 
     assert [opp for batch in store.iter_batches() for opp in batch] == before
-    assert verify_password(store.engine, "old@uni.example", PASSWORD) == user
+    user = verify_password(store.engine, "old@uni.example", PASSWORD)
+    assert user is not None
+    assert (user.role, user.display_name, user.created_at) == (Role.STAFF, "Old", NOW)
     save_keywords(store.engine, user.id, "glaciers", now=NOW)  # the new tables work
     ops.record_job_start(store.engine, "refresh", now=NOW)
     with store.engine.connect() as conn:

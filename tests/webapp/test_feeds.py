@@ -16,7 +16,7 @@ from tests.factories import (
     HORIZON_TWO_STAGE_CLIMATE,
     NOW,
 )
-from tests.webapp.conftest import HOSTILE_CALL, HOSTILE_TITLE, AuthActions
+from tests.webapp.conftest import HOSTILE_CALL, HOSTILE_TITLE, AuthActions, csrf_token
 from tests.webapp.personal import FACULTY_EMAIL, FACULTY_PASSWORD, make_faculty
 from tests.webapp.test_ical import parse_ics, unescape_text
 from webapp.stores.follows import follow
@@ -142,3 +142,19 @@ def test_profile_page_shows_feed_links(
     assert f"http://localhost/feeds/{token}/calendar.ics" in html
     assert f"webcal://localhost/feeds/{token}/calendar.ics" in html
     assert f"http://localhost/feeds/{token}/matches.rss" in html
+
+
+def test_issuing_new_links_revokes_the_old_ones(
+    client: FlaskClient, app: Flask, auth: AuthActions, faculty: User
+) -> None:
+    auth.login(FACULTY_EMAIL, FACULTY_PASSWORD)
+    old = f"/feeds/{token_for(app, faculty.id)}/calendar.ics"
+    assert client.get(old).status_code == 200
+    page = client.get("/profile").text
+    response = client.post("/profile/feed-links/reset", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    assert client.get(old).status_code == 404
+    html = client.get("/profile").text
+    new_token = make_token(app.config["SECRET_KEY"], faculty.id, Purpose.FEED, version=1)
+    assert f"/feeds/{new_token}/calendar.ics" in html
+    assert client.get(f"/feeds/{new_token}/calendar.ics").status_code == 200

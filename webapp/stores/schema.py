@@ -64,6 +64,8 @@ users = Table(
     _at("created_at"),
     _at("last_login_at", nullable=True),
     Column("active", Boolean, nullable=False, server_default=true()),
+    # Bumped to revoke every personal feed link the person has handed out.
+    Column("feed_version", Integer, nullable=False, server_default="0"),
 )
 
 Index("ix_users_role", users.c.role)

@@ -45,6 +45,7 @@ class User:
     created_at: datetime
     last_login_at: datetime | None
     active: bool
+    feed_version: int = 0
 
     @property
     def name(self) -> str:
@@ -74,6 +75,7 @@ def user_from_row(row: Row) -> User:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         active=bool(row.active),
+        feed_version=int(getattr(row, "feed_version", 0) or 0),
     )
 
 
@@ -175,3 +177,11 @@ def _store_hash(engine: Engine, user_id: int, password_hash: str) -> bool:
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+
+def reset_feed_links(engine: Engine, user_id: int) -> None:
+    """Invalidate every personal feed link of this person (new ones are issued)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(users).where(users.c.id == user_id).values(feed_version=users.c.feed_version + 1)
+        )
