@@ -59,8 +59,9 @@ def build_cli_query(text: str, filters: tuple[str, ...], limit: int) -> SearchQu
     )
 
 
-@click.command("search")
-@click.argument("text", nargs=-1)
+# Unknown "options" are search text: "-Erasmus" excludes a word, as in the search box.
+@click.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("text", nargs=-1, type=click.UNPROCESSED)
 @click.option("--filter", "filters", multiple=True, help="key=value, e.g. programme=Erasmus+.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)

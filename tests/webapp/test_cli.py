@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.factories import ERASMUS_CBHE_WATER, NOW
+from tests.factories import ERASMUS_CBHE_WATER, NIH_R01_CANCER, NOW
 from webapp import create_app
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
@@ -204,3 +204,13 @@ def test_import_ingests_an_export_into_another_instance(app, tmp_path, settings)
     assert "added 0" in again.output
     hits = json.loads(run(other, "search", "water", "--json").output)["hits"]
     assert hits[0]["id"] == ERASMUS_CBHE_WATER.id
+
+
+def test_search_takes_an_excluded_word_as_text_not_an_option(app):
+    result = run(app, "search", "research", "-epidemiology", "--json")
+    assert result.exit_code == 0, result.output
+    ids = [h["id"] for h in json.loads(result.output)["hits"]]
+    assert ids
+    assert NIH_R01_CANCER.id not in ids
+    with_word = json.loads(run(app, "search", "research", "--json").output)["hits"]
+    assert NIH_R01_CANCER.id in [h["id"] for h in with_word]
