@@ -14,7 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from webapp import cli_bids, cli_ops, cli_personal, cli_search, cli_store
+from webapp import cli_bids, cli_extract, cli_ops, cli_personal, cli_search, cli_store
 from webapp.cli_users import users_group
 from webapp.cli_util import reported, services
 
@@ -76,6 +76,7 @@ COMMANDS: tuple[click.Command, ...] = (
     *cli_personal.COMMANDS,
     *cli_ops.COMMANDS,
     *cli_bids.COMMANDS,
+    *cli_extract.COMMANDS,
 )
 
 

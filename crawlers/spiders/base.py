@@ -33,7 +33,6 @@ Never block in a callback; never read the clock (use ``self.now``).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -55,14 +54,10 @@ from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
 from crawlers.fetch import CrawlResult, Validators, conditional_headers, validators_from_headers
+from crawlers.items import build_item
 from crawlers.sources import SourceConfig
 from indexer.records import (
-    OpportunityKind,
     OpportunityStatus,
-    derive_status,
-    from_dict,
-    make_id,
-    to_dict,
 )
 
 logger = logging.getLogger(__name__)
@@ -189,37 +184,16 @@ class OpportunitySpider(scrapy.Spider):
         status: OpportunityStatus | str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """Build one item in ``records.to_dict()`` form, with the source's defaults.
-
-        Values may be native (``Deadline``, ``date``, ``Money``, enums) or already
-        encoded. ``status`` is what the source states and is used only when the record
-        has no dates. An item that cannot form a record is returned unconverted; the
-        pipeline rejects it and counts it invalid.
-        """
-        source = self.source
-        values: dict[str, Any] = {
-            "funder": source.funder,
-            "programme": source.programme,
-            "kind": source.kind or OpportunityKind.OTHER,
-        }
-        values.update({k: v for k, v in fields.items() if v is not None})
-        values["tags"] = tuple(dict.fromkeys((*source.tags, *(fields.get("tags") or ()))))
-        source_key = str(source_key or "").strip()
-        values.update(
-            id=make_id(source.key, source_key),
-            source=source.key,
+        """Build one item in ``records.to_dict()`` form (see :func:`crawlers.items.build_item`)."""
+        return build_item(
+            self.source,
+            self.now,
             source_key=source_key,
-            url=(url or "").strip(),
-            title=" ".join((title or "").split()),
-            fetched_at=self.now,
+            url=url,
+            title=title,
+            status=status,
+            **fields,
         )
-        try:
-            opp = from_dict(values)
-        except ValueError:
-            return values
-        fallback = OpportunityStatus(status) if status else OpportunityStatus.OPEN
-        derived = derive_status(opp.opening_date, opp.deadlines, fallback, self.now)
-        return to_dict(dataclasses.replace(opp, status=derived))
 
     # --- outcome ----------------------------------------------------------------------
 
