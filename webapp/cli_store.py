@@ -1,4 +1,4 @@
-"""Commands over sources and the store: crawl, sources, export, import, changes."""
+"""Commands over sources and the store: crawl, validate-source, sources, export, import, changes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from crawlers.sources import load_sources
+from crawlers.validate import format_report, validate_source
 from indexer.export import csv_chunks, jsonl_lines
 from indexer.ingest import ingest
 from indexer.records import RunStatus
@@ -49,6 +51,28 @@ def crawl_command(source_keys: tuple[str, ...], everything: bool) -> None:
     click.echo(f"{len(results)} source(s) crawled, {len(failed)} failed")
     if failed:
         click.echo(f"failed: {', '.join(failed)}", err=True)
+        sys.exit(1)
+
+
+@click.command("validate-source")
+@click.argument("key")
+@click.option("--limit", default=5, show_default=True, help="How many items to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+@reported
+def validate_source_command(key: str, limit: int, as_json: bool) -> None:
+    """Crawl one source live and report its items and field coverage; store nothing."""
+    svc = services()
+    registry = load_sources(svc.settings.sources)
+    if key not in registry:
+        known = ", ".join(sorted(registry)) or "none"
+        raise click.UsageError(f"unknown source: {key} (known: {known})")
+    report = validate_source(registry[key], settings=svc.settings, now=svc.clock())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(limit), indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(format_report(report, limit)))
+    if not report.ok:
         sys.exit(1)
 
 
@@ -167,6 +191,7 @@ def changes_command(since: str | None, as_json: bool) -> None:
 
 COMMANDS: tuple[click.Command, ...] = (
     crawl_command,
+    validate_source_command,
     sources_command,
     export_command,
     import_command,

@@ -180,6 +180,27 @@ def test_crawl_reports_each_source_and_fails_when_one_fails(crawl_app, feed_serv
     assert by_key["broken"]["last_run"]["error"]
 
 
+def test_validate_source_reports_without_storing_anything(crawl_app, store):
+    result = run(crawl_app, "validate-source", "test-feed", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["http_status"], report["found"], report["invalid"]) == (200, 1, [])
+    assert report["coverage"]["deadlines"] == report["coverage"]["funder"] == 1.0
+    assert report["items"][0]["deadlines"][0]["at"] == "2027-02-12T17:00:00+01:00"
+
+    text = run(crawl_app, "validate-source", "test-feed", "--limit", "1")
+    assert text.exit_code == 0
+    assert "1 item(s) found, 0 invalid" in text.output
+    assert "Glacier monitoring grants for Central Asia" in text.output
+
+    broken = run(crawl_app, "validate-source", "broken")
+    assert broken.exit_code == 1
+    assert "HTTP 404" in broken.output
+    assert run(crawl_app, "validate-source", "nope").exit_code == 2
+    assert store.count() == 0
+    assert store.last_runs() == {}
+
+
 def test_import_ingests_an_export_into_another_instance(app, tmp_path, settings):
     exported = tmp_path / "calls.jsonl"
     exported.write_text(run(app, "export").output + "not json\n", encoding="utf-8")
