@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -28,22 +25,11 @@ def run(app, *args: str, input: str | None = None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
-def feed_server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
+def feed_server(static_server):
+    root, base_url = static_server
     (root / "feed.xml").write_text(FEED.format(deadline="12 February 2027"), encoding="utf-8")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return root, base_url
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -14,24 +11,14 @@ from indexer.records import RunStatus
 from tests.crawlers.test_grants_gov_xml import extract_xml
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture
-def extract_url(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
+def extract_url(static_server):
+    root, base_url = static_server
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("GrantsDBExtract20261128v2.xml", extract_xml())
     (root / "GrantsDBExtract20261128v2.zip").write_bytes(buffer.getvalue())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return base_url
 
 
 def run(app, *args):
