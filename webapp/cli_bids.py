@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from indexer.records import utcnow
 from webapp.cli_util import reported, services
 from webapp.partners_csv import parse_partners_csv, partners_csv
 from webapp.stores.partners import import_partners, list_partners
@@ -27,7 +26,7 @@ def import_command(path: Path) -> None:
     """Import a registry CSV (format: config/partners.csv); known partners are updated."""
     parsed = parse_partners_csv(path.read_text(encoding="utf-8-sig"))
     report = import_partners(
-        services().store.engine, parsed.partners, now=utcnow(), rejected=parsed.rejected
+        services().store.engine, parsed.partners, now=services().clock(), rejected=parsed.rejected
     )
     click.echo(
         f"{report.accepted} partners imported ({report.added} added, {report.updated} updated), "
