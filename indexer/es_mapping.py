@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from indexer.records import Money, Opportunity
+from indexer.stems import record_stems
 
 # Long crawled descriptions add little recall but cost index size and highlight time.
 DESCRIPTION_LIMIT = 20_000
@@ -35,6 +36,10 @@ MAPPING: dict[str, Any] = {
         "call_id": _TEXT_WITH_RAW,
         "action_type": _KEYWORD,
         "keywords": _TEXT_WITH_RAW,
+        # Stems of the Russian and Turkish words (indexer.stems), the same ones the SQLite
+        # backend indexes: osmem-server has no turkish analyzer, and one stemmer for both
+        # backends gives the same answers.
+        "stems": _KEYWORD,
         "kind": _KEYWORD,
         "status": _KEYWORD,
         "language": _KEYWORD,
@@ -97,18 +102,21 @@ def to_document(opp: Opportunity) -> dict[str, Any]:
     budget = opp.budget_total or opp.award_max
     award = opp.award_max or opp.award_min
     newest = opp.posted_at or opp.first_seen
+    description = html_text(opp.description_html)
+    texts = (opp.title, " ; ".join(opp.keywords), opp.summary, description)
     return {
         "id": opp.id,
         "source": opp.source,
         "url": opp.url,
         "title": opp.title,
         "summary": opp.summary,
-        "description": html_text(opp.description_html),
+        "description": description,
         "funder": opp.funder,
         "programme": opp.programme,
         "call_id": opp.call_id,
         "action_type": opp.action_type,
         "keywords": list(opp.keywords),
+        "stems": list(record_stems(texts, opp.language)),
         "kind": opp.kind.value,
         "status": opp.status.value,
         "language": opp.language,

@@ -5,6 +5,7 @@ Query-box semantics (the same as the SQLite backend): every bare word must match
 field (AND), ``"quoted phrases"`` match as phrases, ``-word`` / ``-"phrase"`` exclude. Words
 are passed to ``multi_match`` (which analyses but never parses its input), so operators,
 brackets, unbalanced quotes and noise are plain text and can never make a request fail.
+A bare word also matches by its Russian or Turkish stem (:mod:`indexer.stems`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from indexer.backend import CLOSING_BUCKETS, LIVE_STATUSES, SearchQuery, SortOrder
+from indexer.stems import query_stem
 
 TEXT_FIELDS = (
     "title^4",
@@ -26,6 +28,8 @@ TEXT_FIELDS = (
     "funder",
 )
 SIMILAR_FIELDS = ("title", "keywords", "summary", "description")
+# A match by another Russian or Turkish word form (the ``stems`` field) counts modestly.
+STEM_BOOST = 0.5
 
 # FILTER_KEYS -> the keyword field each one filters on.
 FILTER_FIELDS = {
@@ -103,9 +107,19 @@ def _match(text: str, *, phrase: bool, required: bool) -> dict[str, Any]:
     return {"multi_match": body}
 
 
+def _term(word: str) -> dict[str, Any]:
+    """Return the clause of one required word: the word, or its Russian/Turkish stem."""
+    clause = _match(word, phrase=False, required=True)
+    stem = query_stem(word.lower())
+    if stem is None:
+        return clause
+    by_stem = {"term": {"stems": {"value": stem, "boost": STEM_BOOST}}}
+    return {"bool": {"should": [clause, by_stem], "minimum_should_match": 1}}
+
+
 def text_clauses(parsed: ParsedText) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return the (must, must_not) clauses for the parsed query-box text."""
-    must = [_match(t, phrase=False, required=True) for t in parsed.terms]
+    must = [_term(t) for t in parsed.terms]
     must += [_match(p, phrase=True, required=True) for p in parsed.phrases]
     must_not = [_match(e, phrase=" " in e, required=False) for e in parsed.excluded]
     return must, must_not

@@ -13,6 +13,9 @@ Text semantics (Elasticsearch mirrors them):
   boolean operators are not supported, so ``AND``/``OR``/``NOT`` never change a search.
 - Anything else (``*``, ``()``, ``:``, ``^``, stray quotes) is punctuation and ignored.
 - No words left = browse: every record that passes the filters.
+- A single word also matches by its Russian or Turkish stem (see :mod:`indexer.stems`):
+  ``стипендия`` finds ``стипендии``, ``burs`` finds ``bursları``. Phrases and exclusions
+  stay exact.
 - No prefix matching.
 """
 
@@ -25,6 +28,7 @@ from datetime import UTC, datetime, time, timedelta
 from indexer.backend import CLOSING_BUCKETS, SearchQuery, SortOrder
 from indexer.fts_rows import to_micros
 from indexer.records import OpportunityStatus
+from indexer.stems import query_stem
 
 # Word characters as FTS5's unicode61 tokenizer sees them (letters and digits; "_" separates).
 _WORD = re.compile(r"[^\W_]+")
@@ -44,10 +48,22 @@ STOP_WORDS = frozenset({
 })
 # fmt: on
 
-# The FTS columns, in order; ``url`` is stored for display only.
-FTS_COLUMNS = ("title", "call_id", "programme", "keywords", "summary", "body", "funder", "url")
-# bm25 weights, one per column above: title counts most, funder least.
-BM25_WEIGHTS = (10.0, 8.0, 5.0, 4.0, 3.0, 1.5, 1.0, 0.0)
+# The FTS columns, in order; ``url`` is stored for display only; ``stems`` holds the stems
+# of the record's Russian and Turkish words (see :mod:`indexer.stems`).
+FTS_COLUMNS = (
+    "title",
+    "call_id",
+    "programme",
+    "keywords",
+    "summary",
+    "body",
+    "funder",
+    "url",
+    "stems",
+)
+# bm25 weights, one per column above: title counts most, funder least; a match by another
+# word form counts little.
+BM25_WEIGHTS = (10.0, 8.0, 5.0, 4.0, 3.0, 1.5, 1.0, 0.0, 2.0)
 SUMMARY_COLUMN = FTS_COLUMNS.index("summary")
 BODY_COLUMN = FTS_COLUMNS.index("body")
 
@@ -119,11 +135,24 @@ def _quote(item: str) -> str:
     return f'"{item}"'
 
 
+def term_expression(term: str) -> str:
+    """Return the MATCH string of one word: the word itself, or its stem when that differs.
+
+    The word alone already matches a ``stems`` column holding it; an OR costs FTS5 about
+    as much again on common words, so it is added only when the stem is another token.
+    """
+    stem = query_stem(term)
+    if stem is None or stem == term:
+        return _quote(term)
+    return f"({_quote(term)} OR stems : {_quote(stem)})"
+
+
 def match_expression(parsed: ParsedText) -> str | None:
     """Return the FTS5 MATCH string for the parsed text, or None when nothing must match."""
     if not parsed.has_positive:
         return None
-    positive = " AND ".join(_quote(i) for i in (*parsed.terms, *parsed.phrases))
+    items = [term_expression(t) for t in parsed.terms] + [_quote(p) for p in parsed.phrases]
+    positive = " AND ".join(items)
     negative = exclusion_expression(parsed)
     return f"({positive}) NOT ({negative})" if negative else positive
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from indexer.records import Opportunity
+from indexer.stems import record_stems
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -72,17 +73,34 @@ def meta_values(opp: Opportunity) -> tuple[object, ...]:
     )
 
 
+def stems_text(
+    title: str | None,
+    keywords: str | None,
+    summary: str | None,
+    body: str | None,
+    language: str | None,
+) -> str:
+    """Return the ``stems`` column: the stems of the record's non-English words."""
+    return " ".join(record_stems((title, keywords, summary, body), language))
+
+
 def fts_values(opp: Opportunity) -> tuple[str | None, ...]:
-    """Return the FTS columns: title, call_id, programme, keywords, summary, body, funder, url."""
+    """Return the FTS columns: title, call_id, programme, keywords, summary, body, funder, url,
+    stems."""
+    title = clean_text(opp.title)
+    keywords = clean_text(" ; ".join(opp.keywords))
+    summary = clean_text(opp.summary)
+    body = clean_text(html_text(opp.description_html))
     return (
-        clean_text(opp.title),
+        title,
         clean_text(opp.call_id),
         clean_text(opp.programme),
-        clean_text(" ; ".join(opp.keywords)),
-        clean_text(opp.summary),
-        clean_text(html_text(opp.description_html)),
+        keywords,
+        summary,
+        body,
         clean_text(opp.funder),
         opp.url,
+        stems_text(title, keywords, summary, body, opp.language),
     )
 
 

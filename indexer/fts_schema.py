@@ -25,7 +25,7 @@ from indexer.fts_facets import (
     upgrade_facets,
 )
 from indexer.fts_query import FTS_COLUMNS, PARTITION_NAMES, PARTITIONS
-from indexer.fts_rows import index_rows
+from indexer.fts_rows import index_rows, stems_text
 from indexer.records import Opportunity
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -43,12 +43,20 @@ META_COLUMNS = (
     "last_at",
 )
 # Bumped when the tables change; older files are upgraded in place on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+
+def fts_ddl(table: str) -> str:
+    """Return the CREATE statement of one FTS5 table (idempotent)."""
+    fts_columns = ", ".join(f"{c} UNINDEXED" if c == "url" else c for c in FTS_COLUMNS)
+    return (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({fts_columns},"
+        f" tokenize='{TOKENIZER}')"
+    )
 
 
 def schema_statements() -> list[str]:
     """Return the CREATE statements for every partition (idempotent)."""
-    fts_columns = ", ".join(f"{c} UNINDEXED" if c == "url" else c for c in FTS_COLUMNS)
     statements = [FACET_VALUE_DDL]
     for p in PARTITION_NAMES:
         statements += [
@@ -57,8 +65,7 @@ def schema_statements() -> list[str]:
             " programme TEXT, language TEXT, source TEXT NOT NULL, budget REAL,"
             " posted INTEGER, first_at INTEGER, last_at INTEGER)",
             f"CREATE TABLE IF NOT EXISTS {p}_facet ({FACET_TABLE_COLUMNS})",
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {p}_fts USING fts5({fts_columns},"
-            f" tokenize='{TOKENIZER}')",
+            fts_ddl(f"{p}_fts"),
             f"CREATE TABLE IF NOT EXISTS {p}_deadline (rid INTEGER NOT NULL,"
             " at INTEGER NOT NULL, PRIMARY KEY (rid, at)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {p}_tag (rid INTEGER NOT NULL, key TEXT NOT NULL,"
@@ -75,6 +82,9 @@ def create_schema(conn: sqlite3.Connection) -> None:
         if version < SCHEMA_VERSION:
             if version < 2 and _has_table(conn, "archive_tag"):
                 upgrade_facets(conn, PARTITION_NAMES)
+            if version < 3 and _has_table(conn, "archive_fts"):
+                for partition in PARTITION_NAMES:
+                    add_stems(conn, partition)
             for statement in schema_statements():
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -82,6 +92,37 @@ def create_schema(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def add_stems(conn: sqlite3.Connection, partition: str) -> None:
+    """Copy a partition's FTS table into one with the ``stems`` column (schema 2 -> 3).
+
+    FTS5 tables cannot gain columns, so the text (stored in the table) is copied into a
+    new table, stemmed with the record's language, and the new table takes the old name.
+    """
+    fts, fresh = f"{partition}_fts", f"{partition}_fts_upgrade"
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({fts})")]
+    if "stems" in columns:
+        return
+    old = [c for c in FTS_COLUMNS if c != "stems"]
+    conn.execute(f"DROP TABLE IF EXISTS {fresh}")
+    conn.execute(fts_ddl(fresh))
+    rows = conn.execute(
+        f"SELECT f.rowid, {', '.join(f'f.{c}' for c in old)}, m.language"
+        f" FROM {fts} f JOIN {partition}_meta m ON m.rid = f.rowid"
+    )
+    marks = ", ".join("?" for _ in FTS_COLUMNS)
+    insert_sql = f"INSERT INTO {fresh} (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, {marks})"
+    # FTS_COLUMNS is the old columns followed by stems.
+    title, keywords, summary, body = (
+        old.index(c) + 1 for c in ("title", "keywords", "summary", "body")
+    )
+    # Streamed: the old table is only read while the new one is written.
+    for row in rows:
+        stems = stems_text(row[title], row[keywords], row[summary], row[body], row[-1])
+        conn.execute(insert_sql, (*row[:-1], stems))
+    conn.execute(f"DROP TABLE {fts}")
+    conn.execute(f"ALTER TABLE {fresh} RENAME TO {fts}")
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

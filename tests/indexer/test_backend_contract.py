@@ -393,3 +393,65 @@ def test_search_page_past_the_end_is_empty_with_total(backend):
     page = run(backend, per_page=20, page=1000)
     assert page.hits == ()
     assert page.total == len(LIVE_IDS)
+
+
+RUSSIAN_YOUNG_SCIENTISTS = make_opportunity(
+    source="kg-ministry",
+    source_key="KG-2027-01",
+    title="Гранты для молодых учёных",
+    summary="Министерство образования объявляет конкурс стипендии для аспирантов.",
+    funder="Министерство образования и науки КР",
+    programme="Молодые учёные",
+    language="ru",
+    keywords=("наука",),
+    deadlines=(Deadline(NOW + timedelta(days=300), "Срок"),),
+)
+TURKISH_SCHOLARSHIPS = make_opportunity(
+    source="tr-foundation",
+    source_key="TR-2027-BURS",
+    title="Yüksek lisans bursları",
+    summary="Kırgızistan üniversitelerinden öğrenciler için burs programı.",
+    funder="Türkiye Bursları",
+    programme="Burslar",
+    language="tr",
+    keywords=("eğitim",),
+    deadlines=(Deadline(NOW + timedelta(days=310), "Son başvuru"),),
+)
+MULTILINGUAL = (RUSSIAN_YOUNG_SCIENTISTS, TURKISH_SCHOLARSHIPS)
+ENGLISH_TEXTS = ("water", "water curricula", "modernise managing", '"climate adaptation"', "grants")
+
+
+@pytest.fixture
+def multilingual(backend):
+    english = {text: [h.id for h in run(backend, text).hits] for text in ENGLISH_TEXTS}
+    backend.upsert(MULTILINGUAL)
+    return backend, english
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("грант", RUSSIAN_YOUNG_SCIENTISTS),
+        ("гранты", RUSSIAN_YOUNG_SCIENTISTS),
+        ("стипендия", RUSSIAN_YOUNG_SCIENTISTS),
+        ("молодой учёный", RUSSIAN_YOUNG_SCIENTISTS),
+        ("burs", TURKISH_SCHOLARSHIPS),
+        ("bursları", TURKISH_SCHOLARSHIPS),
+        ("üniversiteleri öğrenciler", TURKISH_SCHOLARSHIPS),
+    ],
+)
+def test_search_matches_russian_and_turkish_word_forms(multilingual, text, expected):
+    backend, _ = multilingual
+    assert ids(run(backend, text)) == {expected.id}
+
+
+def test_search_russian_phrase_stays_exact(multilingual):
+    backend, _ = multilingual
+    assert ids(run(backend, '"молодых учёных"')) == {RUSSIAN_YOUNG_SCIENTISTS.id}
+    assert ids(run(backend, '"молодой учёный"')) == set()
+
+
+def test_search_english_results_unchanged_by_other_languages(multilingual):
+    backend, english = multilingual
+    for text, before in english.items():
+        assert [h.id for h in run(backend, text).hits] == before, text

@@ -44,10 +44,22 @@ def test_parse_text_caps_length_and_terms():
     assert len(parsed.terms) == es_query.MAX_TERMS
 
 
+def test_build_search_word_also_matches_russian_stem():
+    must = bool_of(es_query.build_search(SearchQuery(text="Стипендия"), NOW))["must"]
+    assert must[0]["bool"]["should"][1]["term"]["stems"]["value"] == "стипенд"
+
+
 def test_build_search_requires_every_word_across_boosted_fields():
     must = bool_of(es_query.build_search(SearchQuery(text="water R01-cancer"), NOW))["must"]
-    assert [m["multi_match"]["query"] for m in must] == ["water", "R01-cancer"]
-    first = must[0]["multi_match"]
+    word, by_stem = must[0]["bool"]["should"]
+    assert must[0]["bool"]["minimum_should_match"] == 1
+    assert by_stem == {"term": {"stems": {"value": "water", "boost": es_query.STEM_BOOST}}}
+    # Punctuation-joined words have no stem: they stay one multi_match.
+    assert [word["multi_match"]["query"], must[1]["multi_match"]["query"]] == [
+        "water",
+        "R01-cancer",
+    ]
+    first = word["multi_match"]
     assert first["operator"] == "and"
     assert first["zero_terms_query"] == "all"
     assert first["fields"] == [

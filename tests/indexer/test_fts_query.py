@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import string
 from datetime import date, timedelta
 from decimal import Decimal
@@ -58,7 +59,36 @@ def test_parse_bounds_the_number_of_items():
 
 def test_match_expression_quotes_everything():
     expression = match_expression(parse('water "climate adaptation" -irrigation NEAR(x)'))
-    assert expression == '("water" AND "climate adaptation" AND "near x") NOT ("irrigation")'
+    assert expression == ('("water" AND "climate adaptation" AND "near x") NOT ("irrigation")')
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("стипендия", '("стипендия" OR stems : "стипенд")'),
+        ("гранты", '("гранты" OR stems : "грант")'),
+        ("bursları", '("bursları" OR stems : "burs")'),
+        ("burs", '"burs"'),
+        ("water", '"water"'),
+        ("2027", '"2027"'),
+    ],
+)
+def test_term_expression_adds_russian_or_turkish_stem(term, expected):
+    assert fts_query.term_expression(term) == expected
+
+
+def test_index_rows_stems_only_non_english_words():
+    english = index_rows(ERASMUS_CBHE_WATER).fts[-1]
+    russian = dataclasses.replace(ERASMUS_CBHE_WATER, title="Гранты для молодых учёных")
+    turkish = dataclasses.replace(ERASMUS_CBHE_WATER, title="Doktora", language="tr")
+    assert english == ""
+    assert index_rows(russian).fts[-1].split() == [
+        "грант",
+        "для",
+        "молод",
+        "учен",
+    ]
+    assert index_rows(turkish).fts[-1].split()[0] == "doktor"
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -67,7 +97,8 @@ def test_match_expression_has_only_quoted_words(text):
     outside = expression
     for item in (*parse(text).terms, *parse(text).phrases, *parse(text).excluded):
         outside = outside.replace(f'"{item}"', "")
-    assert set(outside) <= set("() ANDOT")
+    outside = re.sub(r'stems : "[^\W_]+"', "", outside)
+    assert set(outside) <= set("() ANDOTR")
 
 
 def test_build_default_search_touches_only_hot_tables():

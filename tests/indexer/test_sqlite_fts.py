@@ -279,3 +279,41 @@ def test_search_deadline_filters_use_next_deadline(backend):
     undated = make_opportunity(source_key="NODATE", deadlines=(Deadline(NOW, "today"),))
     backend.upsert([undated])
     assert undated.id in ids(search(backend, closing_within_days=0))
+
+
+def _downgrade_to_schema_2(path) -> None:
+    """Turn an index file into the schema-2 layout: FTS tables without ``stems``."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    old = "title, call_id, programme, keywords, summary, body, funder, url"
+    for p in ("hot", "archive"):
+        conn.execute(
+            f"CREATE VIRTUAL TABLE {p}_old USING fts5(title, call_id, programme, keywords,"
+            " summary, body, funder, url UNINDEXED,"
+            " tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        conn.execute(f"INSERT INTO {p}_old (rowid, {old}) SELECT rowid, {old} FROM {p}_fts")
+        conn.execute(f"DROP TABLE {p}_fts")
+        conn.execute(f"ALTER TABLE {p}_old RENAME TO {p}_fts")
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+
+
+def test_ensure_ready_upgrades_schema_2_file_with_stems(tmp_path):
+    path = tmp_path / "search.db"
+    russian = dataclasses.replace(
+        ERASMUS_CBHE_WATER, title="Стипендии для молодых учёных", language="ru"
+    )
+    backend = SqliteFtsBackend(path)
+    backend.upsert([russian])
+    backend.close()
+    _downgrade_to_schema_2(path)
+
+    upgraded = SqliteFtsBackend(path)
+    upgraded.ensure_ready()
+    found = upgraded.search(SearchQuery(text="стипендия", now=NOW))
+    assert [h.id for h in found.hits] == [russian.id]
+    assert upgraded.search(SearchQuery(text="water", now=NOW)).total == 1
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    conn.close()
+    upgraded.close()
