@@ -14,8 +14,8 @@ stems of its non-English words, and every query word is looked up by its stem as
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
-from functools import lru_cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
@@ -29,9 +29,18 @@ _TURKISH_LOWER = str.maketrans({"I": "ı", "İ": "i"})
 _FOREIGN_LETTER = re.compile("[\u0400-\u04ffçğıİöşüÇĞÖŞÜ]")
 
 
-@lru_cache(maxsize=2)
+# A Snowball stemmer keeps its working state on the object, so threads (web requests
+# searching at once) must not share one: each thread gets its own.
+_THREAD = threading.local()
+
+
 def _stemmer(language: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(language)
+    stemmers: dict[str, snowballstemmer.stemmer] | None = getattr(_THREAD, "stemmers", None)
+    if stemmers is None:
+        stemmers = _THREAD.stemmers = {}
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(language)
+    return stemmers[language]
 
 
 def is_cyrillic(word: str) -> bool:
