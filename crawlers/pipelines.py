@@ -8,7 +8,6 @@ transaction behind).
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -16,8 +15,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from indexer.records import from_dict
-
-logger = logging.getLogger(__name__)
 
 
 def _setting_path(crawler: Crawler, name: str) -> Path:

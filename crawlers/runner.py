@@ -162,7 +162,7 @@ def _ingest_crawl(
     if crawl.not_modified and crawl.error is None:
         result.status = RunStatus.NOT_MODIFIED
         return
-    report = ingest(store, crawled.items(), now=now, backend=backend)
+    report = ingest(store, crawled.items(), now=now, backend=backend, run_id=result.run_id)
     result.counts = Counter(report.counts)
     result.counts[IngestOutcome.INVALID] += len(crawl.invalid)
     for key, reason in crawl.invalid[:20]:

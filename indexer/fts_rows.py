@@ -43,7 +43,7 @@ class IndexRows:
 
     meta: tuple[object, ...]
     fts: tuple[str | None, ...]
-    deadlines: tuple[int, ...]
+    deadlines: tuple[int, ...]  # epoch microseconds, sorted, no repeats
     tags: tuple[tuple[str, str], ...]
     # Values of the facet keys (funder, programme, kind, status), stored as codes.
     facet_values: tuple[str | None, ...]
@@ -54,10 +54,12 @@ def _budget(opp: Opportunity) -> float | None:
     return float(money.amount) if money is not None else None
 
 
-def meta_values(opp: Opportunity) -> tuple[object, ...]:
-    """Return the metadata row (see ``META_COLUMNS`` in the schema), without rid and facets."""
+def meta_values(opp: Opportunity, deadlines: tuple[int, ...]) -> tuple[object, ...]:
+    """Return the metadata row (see ``META_COLUMNS`` in the schema), without rid and facets.
+
+    ``deadlines`` are the record's deadlines in epoch microseconds, sorted.
+    """
     posted = opp.posted_at or opp.first_seen
-    stamps = [to_micros(d.at) for d in opp.deadlines]
     return (
         opp.id,
         opp.status.value,
@@ -68,8 +70,8 @@ def meta_values(opp: Opportunity) -> tuple[object, ...]:
         opp.source,
         _budget(opp),
         to_micros(posted) if posted is not None else None,
-        min(stamps) if stamps else None,
-        max(stamps) if stamps else None,
+        deadlines[0] if deadlines else None,
+        deadlines[-1] if deadlines else None,
     )
 
 
@@ -107,10 +109,11 @@ def fts_values(opp: Opportunity) -> tuple[str | None, ...]:
 def index_rows(opp: Opportunity) -> IndexRows:
     """Return every row one record writes to its partition."""
     tags = {("g", g) for g in opp.eligible_groups} | {("c", c) for c in opp.eligible_countries}
+    deadlines = tuple(sorted({to_micros(d.at) for d in opp.deadlines}))
     return IndexRows(
-        meta=meta_values(opp),
+        meta=meta_values(opp, deadlines),
         fts=fts_values(opp),
-        deadlines=tuple(sorted({to_micros(d.at) for d in opp.deadlines})),
+        deadlines=deadlines,
         tags=tuple(sorted(tags)),
         facet_values=(
             clean_text(opp.funder),

@@ -171,9 +171,7 @@ def insert(conn: sqlite3.Connection, opp: Opportunity) -> None:
         f"INSERT INTO {p}_meta ({', '.join(META_COLUMNS)}) VALUES ({marks})", rows.meta
     )
     rid = cursor.lastrowid
-    first_at, last_at = (
-        (min(rows.deadlines), max(rows.deadlines)) if rows.deadlines else (None, None)
-    )
+    first_at, last_at = (rows.deadlines[0], rows.deadlines[-1]) if rows.deadlines else (None, None)
     conn.execute(
         f"INSERT INTO {p}_facet (rid, first_at, last_at, facets) VALUES (?, ?, ?, ?)",
         (rid, first_at, last_at, encode_facets(conn, rows.facet_values)),

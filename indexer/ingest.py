@@ -26,6 +26,7 @@ from indexer.records import (
     compute_content_hash,
     derive_status,
     from_dict,
+    make_id,
 )
 from indexer.store import Store
 
@@ -70,7 +71,7 @@ def validate(opp: Opportunity) -> None:
         raise ValueError("empty title")
     if urlsplit(opp.url).scheme not in ("http", "https"):
         raise ValueError(f"url is not http(s): {opp.url!r}")
-    if opp.id != f"{opp.source}:{opp.source_key}":
+    if opp.id != make_id(opp.source, opp.source_key):
         raise ValueError("id is not '{source}:{source_key}'")
     for money in (opp.budget_total, opp.award_min, opp.award_max):
         if money is not None and (len(money.currency) != 3 or money.amount < 0):
@@ -95,15 +96,23 @@ def normalize(opp: Opportunity, *, now: datetime) -> Opportunity:
 
 
 def _upsert_one(
-    store: Store, conn: Connection, opp: Opportunity, *, now: datetime, run_id: int | None
+    store: Store,
+    conn: Connection,
+    opp: Opportunity,
+    stored_hash: str | None,
+    *,
+    now: datetime,
+    run_id: int | None,
 ) -> tuple[IngestOutcome, Opportunity]:
-    old = store.get_in(conn, opp.id)
-    if old is None:
+    """Write one record given the content hash stored for its id (None: not stored yet)."""
+    if stored_hash is None:
         new = dataclasses.replace(opp, first_seen=now, last_changed=now)
         store.write(conn, new, exists=False)
         return IngestOutcome.ADDED, new
-    if old.content_hash == opp.content_hash:
-        return IngestOutcome.UNCHANGED, old
+    if stored_hash == opp.content_hash:
+        return IngestOutcome.UNCHANGED, opp
+    old = store.get_in(conn, opp.id)
+    assert old is not None  # its hash was just read in this transaction
     new = dataclasses.replace(opp, first_seen=old.first_seen or now, last_changed=now)
     store.write(conn, new, exists=True)
     store.add_changes(conn, opp.id, changed_fields(old, new), now=now, run_id=run_id)
@@ -133,17 +142,23 @@ def _ingest_batch(
 ) -> tuple[IngestReport, list[Opportunity]]:
     report = IngestReport()
     changed: dict[str, Opportunity] = {}
+    prepared: list[Opportunity] = []
+    for item in batch:
+        try:
+            prepared.append(_prepare(item, now))
+        except (ValueError, TypeError) as exc:
+            report.counts[IngestOutcome.INVALID] += 1
+            report.invalid.append((_item_key(item), str(exc)))
     with store.transaction() as conn:
-        for item in batch:
-            try:
-                opp = _prepare(item, now)
-            except (ValueError, TypeError) as exc:
-                report.counts[IngestOutcome.INVALID] += 1
-                report.invalid.append((_item_key(item), str(exc)))
-                continue
-            outcome, stored = _upsert_one(store, conn, opp, now=now, run_id=run_id)
+        # One lookup for the whole batch; kept current so a repeated id sees its first copy.
+        hashes = store.content_hashes_in(conn, (opp.id for opp in prepared))
+        for opp in prepared:
+            outcome, stored = _upsert_one(
+                store, conn, opp, hashes.get(opp.id), now=now, run_id=run_id
+            )
             report.counts[outcome] += 1
             if outcome is not IngestOutcome.UNCHANGED:
+                hashes[opp.id] = stored.content_hash or ""
                 changed[stored.id] = stored
                 report.changed_ids.append(stored.id)
     return report, list(changed.values())

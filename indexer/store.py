@@ -7,7 +7,6 @@ uses and the reads everyone else needs. Portable SQL only (SQLite and PostgreSQL
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +28,6 @@ from indexer.records import (
     utcnow,
 )
 from indexer.schema import crawl_runs, fetch_state, opportunities, opportunity_changes
-
-logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -139,6 +136,19 @@ class Store:
             select(opportunities.c.data).where(opportunities.c.id == opportunity_id)
         ).scalar_one_or_none()
         return from_dict(json.loads(data)) if data is not None else None
+
+    def content_hashes_in(self, conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+        """Return ``{id: content_hash}`` of the stored records among these ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            rows = conn.execute(
+                select(opportunities.c.id, opportunities.c.content_hash).where(
+                    opportunities.c.id.in_(wanted[start : start + 500])
+                )
+            )
+            found.update((opp_id, content_hash) for opp_id, content_hash in rows)
+        return found
 
     def get_many(self, ids: Iterable[str]) -> list[Opportunity]:
         """Return the stored records among these ids, in the order given."""

@@ -4,7 +4,8 @@ search2 hits carry MM/DD/YYYY dates (the close date may be empty); fetchOpportun
 carries the full synopsis with dates such as ``"Aug 18, 2027 12:00:00 AM EDT"``, HTML
 descriptions whose entities are sometimes escaped twice (``&amp;nbsp;``) and the revision
 history (the highest synopsis version wins). The value readers (dates, money,
-eligibility) live in ``grants_gov_fields``, shared with the XML-extract reader.
+eligibility) live in :mod:`crawlers.parsers.grants_gov_fields`, shared with the XML-extract
+reader.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from typing import Any
 
 from crawlers.normalize import html_to_text, sanitize_html
 from crawlers.parsers.grants_gov_fields import (
-    EASTERN,
-    ELIGIBILITY_CODES,
-    OPEN_CODES,
-    PLACEHOLDER_YEAR,
     clean_line,
     close_deadlines,
     eligibility_fields,
@@ -30,9 +27,7 @@ from crawlers.parsers.grants_gov_fields import (
     parse_gg_date,
     parse_gg_datetime,
     parse_mdy,
-    to_int,
     unescape_twice,
-    usd,
 )
 from crawlers.parsers.json_values import (
     as_mapping,
@@ -45,33 +40,8 @@ from crawlers.parsers.json_values import (
 )
 from indexer.records import Deadline, OpportunityStatus
 
-__all__ = [
-    "EASTERN",
-    "ELIGIBILITY_CODES",
-    "FETCH_URL",
-    "OPEN_CODES",
-    "PLACEHOLDER_YEAR",
-    "SEARCH_URL",
-    "clean_line",
-    "close_deadlines",
-    "eligibility_fields",
-    "explained_deadlines",
-    "kind_for",
-    "money_fields",
-    "next_start",
-    "parse_gg_date",
-    "parse_gg_datetime",
-    "parse_hit",
-    "parse_mdy",
-    "parse_opportunity",
-    "parse_search_response",
-    "to_int",
-    "unescape_twice",
-    "usd",
-]
 logger = logging.getLogger(__name__)
 
-SEARCH_URL = "https://api.grants.gov/v1/api/search2"
 FETCH_URL = "https://api.grants.gov/v1/api/fetchOpportunity"
 DETAIL_URL = "https://www.grants.gov/search-results-detail/{id}"
 STATUS_BY_NAME: Mapping[str, OpportunityStatus] = {

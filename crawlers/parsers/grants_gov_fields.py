@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.normalize import classify_kind, find_deadlines, html_to_text
-from crawlers.parsers.json_values import amount_of, count_of, plausible, plausible_date
+from crawlers.parsers.json_values import amount_of, plausible, plausible_date
 from indexer.records import Deadline, Money, OpportunityKind
 
 EASTERN = ZoneInfo("America/New_York")
@@ -141,11 +141,6 @@ def explained_deadlines(close: tuple[Deadline, ...], explanation: str) -> tuple[
     days = {d.at.astimezone(EASTERN).date() for d in stated}
     kept = [d for d in close if d.at.date() not in days]
     return tuple(sorted({*kept, *stated}, key=lambda d: d.at))
-
-
-def to_int(value: Any) -> int | None:
-    """Return a non-negative int from a number or digit string; None for blanks and junk."""
-    return count_of(value)
 
 
 def money_fields(floor: Any, ceiling: Any, total: Any) -> dict[str, Money | None]:

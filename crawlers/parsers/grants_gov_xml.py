@@ -18,8 +18,8 @@ from typing import IO, Any
 from lxml import etree  # type: ignore[import-untyped]
 
 from crawlers.normalize import html_to_text, sanitize_html
-from crawlers.parsers.grants_gov import (
-    DETAIL_URL,
+from crawlers.parsers.grants_gov import DETAIL_URL
+from crawlers.parsers.grants_gov_fields import (
     clean_line,
     close_deadlines,
     eligibility_fields,
@@ -27,9 +27,9 @@ from crawlers.parsers.grants_gov import (
     kind_for,
     money_fields,
     parse_mdy,
-    to_int,
     unescape_twice,
 )
+from crawlers.parsers.json_values import count_of
 from indexer.records import OpportunityStatus
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def extract_fields(values: dict[str, Any], *, forecast: bool) -> dict[str, Any]:
         ),
         "status": OpportunityStatus.FORTHCOMING if forecast else OpportunityStatus.OPEN,
         "keywords": tuple(values.get("CFDANumbers", [])),
-        "expected_grants": to_int(values.get("ExpectedNumberOfAwards")),
+        "expected_grants": count_of(values.get("ExpectedNumberOfAwards")),
         **money_fields(
             values.get("AwardFloor"),
             values.get("AwardCeiling"),

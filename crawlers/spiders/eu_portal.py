@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import time
 from typing import Any
@@ -43,8 +42,6 @@ from crawlers.parsers.eu_portal import (
 from crawlers.spiders.base import OpportunitySpider
 from crawlers.textfacts import make_eligibility
 
-logger = logging.getLogger(__name__)
-SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
 DEFAULT_STATUSES = ("open", "forthcoming")
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_MAX_PAGES = 40

@@ -16,14 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawlers.parsers.grants_gov import (
-    eligibility_fields,
-    next_start,
-    parse_gg_datetime,
-    parse_mdy,
-    parse_opportunity,
-    parse_search_response,
-)
+from crawlers.parsers.grants_gov import next_start, parse_opportunity, parse_search_response
+from crawlers.parsers.grants_gov_fields import eligibility_fields, parse_gg_datetime, parse_mdy
 from crawlers.runner import run_sources
 from crawlers.sources import SourceConfig
 from crawlers.spiders.grants_gov import build_search_body

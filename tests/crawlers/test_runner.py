@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from crawlers.runner import run_sources
 from crawlers.settings import CrawlConfigError
 from crawlers.sources import SourceConfig
 from indexer.records import IngestOutcome, RunStatus
+from indexer.schema import opportunity_changes
 from tests.crawlers.conftest import make_settings
 from tests.factories import NOW
 
@@ -81,6 +83,9 @@ def test_run_sources_records_a_moved_deadline_as_one_update(feed_server, store, 
     assert result.counts[IngestOutcome.UNCHANGED] == 1
     changed = {c.field for c in store.changes() if c.opportunity_id == "calls:call-101"}
     assert "deadlines" in changed
+    with store.engine.connect() as conn:
+        run_ids = set(conn.execute(select(opportunity_changes.c.run_id)).scalars())
+    assert run_ids == {result.run_id}
     record = store.get("calls:call-101")
     assert record is not None
     assert record.deadlines[0].at.date().isoformat() == "2027-03-22"

@@ -65,6 +65,20 @@ def test_ingest_moved_deadline_is_one_update_with_history(store):
     assert stored.last_changed == later
 
 
+def test_ingest_repeated_id_in_one_batch_sees_the_first_copy(store):
+    moved = dataclasses.replace(
+        ERASMUS_CBHE_WATER, deadlines=(Deadline(NOW + timedelta(days=60), "Deadline"),)
+    )
+    report = ingest(store, [ERASMUS_CBHE_WATER, ERASMUS_CBHE_WATER, moved], now=NOW)
+    assert report.counts == {
+        IngestOutcome.ADDED: 1,
+        IngestOutcome.UNCHANGED: 1,
+        IngestOutcome.UPDATED: 1,
+    }
+    assert [c.field for c in store.changes()] == ["deadlines"]
+    assert store.get(ERASMUS_CBHE_WATER.id).deadlines == moved.deadlines
+
+
 def test_ingest_counts_invalid_items_with_reasons(store):
     bad_url = to_dict(make_opportunity(source_key="BAD-URL"))
     bad_url["url"] = "javascript:alert(1)"
