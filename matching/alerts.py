@@ -119,6 +119,13 @@ def format_date(value: datetime | date, tz: tzinfo | None = None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def format_moment(value: datetime, tz: tzinfo) -> str:
+    """Return "12 Mar 2027, 17:00 (Asia/Bishkek)": the moment in ``tz``, named by its key."""
+    local = value.astimezone(tz)
+    zone = getattr(tz, "key", None) or local.tzname() or "UTC"
+    return f"{format_date(local)}, {local:%H:%M} ({zone})"
+
+
 def format_money(value: Any) -> str:
     """Return "EUR 1,200,000" from a Money-like mapping or object; "none" when absent."""
     if not value:

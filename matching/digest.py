@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from enum import StrEnum
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from indexer.records import Deadline, Opportunity
 
-from .alerts import ChangeNotice, Reminder, format_date
+from .alerts import ChangeNotice, Reminder, format_moment
 from .profiles import DigestFrequency, Profile
 from .scoring import Match
 
@@ -143,8 +143,7 @@ class _Context:
     def when(self, deadline: Deadline | None) -> str | None:
         if deadline is None:
             return None
-        local = deadline.at.astimezone(self.tz)
-        return f"{format_date(local)}, {local:%H:%M} ({_tz_name(self.tz, local)})"
+        return format_moment(deadline.at, self.tz)
 
     def reminder(self, r: Reminder) -> DigestItem:
         opp = r.opportunity
@@ -182,7 +181,3 @@ class _Context:
                 )
             )
         return items
-
-
-def _tz_name(tz: tzinfo, local: datetime) -> str:
-    return getattr(tz, "key", None) or local.tzname() or "UTC"

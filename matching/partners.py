@@ -7,7 +7,7 @@ composition check found, topical fit (their areas against the call text) and the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -169,8 +169,3 @@ def suggest_partners(
             found.append(suggestion)
     found.sort(key=lambda s: (-s.score, s.partner.name.lower()))
     return found[:limit] if limit is not None else found
-
-
-def members_of(partners: Sequence[Partner]) -> list[Member]:
-    """Return the partners as consortium members."""
-    return [p.as_member() for p in partners]

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from indexer.records import Opportunity
-from matching.alerts import ChangeNotice, Reminder
+from matching.alerts import ChangeNotice, Reminder, format_moment
 from matching.feasibility import days_phrase
 from webapp.mail import build_message
 from webapp.services import Services
@@ -87,10 +87,6 @@ def alert_subject(mail: AlertMail, brand: str) -> str:
 def _context(services: Services, mail: AlertMail, brand: str) -> dict[str, Any]:
     settings, tz = services.settings, services.institution.tz
 
-    def when(at: datetime) -> str:
-        local = at.astimezone(tz)
-        return f"{local.day} {local:%b %Y, %H:%M} ({services.institution.timezone})"
-
     def search_url(search: SavedSearch) -> str:
         return absolute(settings, "/search?" + urlencode(list(search.query)))
 
@@ -103,7 +99,7 @@ def _context(services: Services, mail: AlertMail, brand: str) -> dict[str, Any]:
         "link": lambda opp_id: call_link(services, opp_id),
         "search_url": search_url,
         "title_of": lambda opp_id: titles.get(opp_id, opp_id),
-        "when": when,
+        "when": lambda at: format_moment(at, tz),
         "days_phrase": days_phrase,
         "saved_url": absolute(settings, SAVED_PATH),
         "following_url": absolute(settings, FOLLOWING_PATH),

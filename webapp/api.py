@@ -28,7 +28,7 @@ from webapp.openapi import (
     SIMILAR_MAX,
     openapi_document,
 )
-from webapp.search_json import page_as_json
+from webapp.search_json import hit_as_json, page_as_json
 from webapp.services import get_backend, get_now, get_store
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,7 @@ def _run(query: SearchQuery) -> SearchPage:
 
 
 def _hits_json(hits: Sequence[SearchHit]) -> list[dict[str, Any]]:
-    page = SearchPage(hits=tuple(hits), total=len(hits), facets={}, page=1, per_page=PER_PAGE)
-    rows: list[dict[str, Any]] = page_as_json(page)["hits"]
+    rows = [hit_as_json(hit) for hit in hits]
     for row in rows:
         row["api_url"] = url_for("api.opportunity", opportunity_id=row["id"], _external=True)
         row["page_url"] = url_for("opportunity.detail", opportunity_id=row["id"], _external=True)

@@ -22,7 +22,7 @@ from matching.consortium import (
 )
 from matching.partners import Suggestion, suggest_partners
 from matching.timeline import Milestone, back_schedule, template_for
-from webapp.matchmaking import load_groups
+from webapp.matchmaking import country_names, load_groups, local_today
 from webapp.services import Services
 from webapp.stores.bids import OPEN_STATUSES, Bid, list_bids
 from webapp.stores.partners import PartnerFilter, list_partners
@@ -36,14 +36,6 @@ def load_rules(path: Path) -> tuple[RuleSet, ...]:
     """Read the consortium rules file."""
     with path.open("rb") as fh:
         return rules_from_mapping(tomllib.load(fh))
-
-
-@lru_cache(maxsize=8)
-def country_names(path: Path) -> dict[str, str]:
-    """Return each ISO code's English name from ``country_groups.toml``."""
-    with path.open("rb") as fh:
-        table = tomllib.load(fh).get("countries", {})
-    return {code: str(names[0]).rstrip("*") for code, names in table.items() if names}
 
 
 def rules_path() -> Path:
@@ -72,11 +64,6 @@ class DashboardRow:
     opp: Opportunity | None
     next_deadline: Deadline | None
     report: CompositionReport
-
-
-def local_today(services: Services, now: datetime) -> date:
-    """Return the institution's calendar day at ``now``."""
-    return now.astimezone(services.institution.tz).date()
 
 
 def members(services: Services, bid: Bid) -> list[Member]:

@@ -104,7 +104,6 @@ _FORMATTERS: dict[str, Callable[[date], str]] = {
     "rfc822": lambda d: format_datetime(_datetime_utc(d)),
     "rfc3339": lambda d: _datetime_utc(d).isoformat().replace("+00:00", "Z"),
 }
-PLACEHOLDERS = frozenset(_FORMATTERS)
 
 
 class DemoTemplateError(ValueError):

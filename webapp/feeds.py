@@ -8,7 +8,7 @@ verify, or names a person who no longer exists or was deactivated, gets a plain 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
@@ -91,14 +91,13 @@ def _deadline_text(opp: Opportunity) -> str:
     return f"Next deadline: {format_datetime(deadline.at, get_services().institution.tz)}."
 
 
-def _match_item(match: Match) -> FeedItem:
-    opp, link = match.opportunity, _page_url(match.id)
-    lines = [f"Why: {'; '.join(match.reasons)}." if match.reasons else "", _deadline_text(opp)]
-    lines.append(opp.summary)
+def _call_item(opp: Opportunity, reasons: Sequence[str] = ()) -> FeedItem:
+    link = _page_url(opp.id)
+    why = f"Why: {'; '.join(reasons)}." if reasons else ""
     return FeedItem(
         title=opp.title,
         link=link,
-        description="\n".join(line for line in lines if line),
+        description="\n".join(p for p in (why, _deadline_text(opp), opp.summary) if p),
         guid=link,
         published=opp.first_seen or opp.posted_at,
         categories=tuple(c for c in (opp.funder, opp.programme) if c),
@@ -123,19 +122,8 @@ def matches(token: str) -> Response:
         self_url=request.base_url,
         built_at=get_now(),
     )
-    return _rss_response(channel, [_match_item(m) for m in _matches(user)], private=True)
-
-
-def _call_item(opp: Opportunity) -> FeedItem:
-    link = _page_url(opp.id)
-    return FeedItem(
-        title=opp.title,
-        link=link,
-        description="\n".join(p for p in (_deadline_text(opp), opp.summary) if p),
-        guid=link,
-        published=opp.first_seen or opp.posted_at,
-        categories=tuple(c for c in (opp.funder, opp.programme) if c),
-    )
+    items = [_call_item(m.opportunity, m.reasons) for m in _matches(user)]
+    return _rss_response(channel, items, private=True)
 
 
 @bp.get("/search.rss")

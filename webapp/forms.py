@@ -24,7 +24,6 @@ MAX_PAGE = 500  # deeper pages are never useful and cost the backend a long OFFS
 MAX_TEXT = 500
 MAX_VALUES = 20
 MAX_VALUE_LENGTH = 200
-SEARCH_KEYS = ("q", "funder", "programme", "kind", "status", "closing", "sort", "page")
 FILTER_ARGS = ("funder", "programme", "kind", "status", "closing")
 
 

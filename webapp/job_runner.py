@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from indexer.backend import SearchQuery
 from indexer.records import OpportunityStatus, RunStatus
 from webapp import jobs
+from webapp.mail import build_message, send_message
 from webapp.services import Services
 from webapp.stores import ops
+from webapp.urls import absolute
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +184,6 @@ def _report_line(report: object) -> str:
 
 def alert_admins(services: Services, state: ops.JobState, *, now: datetime) -> bool:
     """E-mail the admins about a failing job once per failure streak; return whether sent."""
-    from webapp.mail import send_message
-
     engine = services.store.engine
     recipients = ops.admin_emails(engine)
     subject = f"[GrantRadar] {state.job_id} failing ({state.failure_streak} run(s) in a row)"
@@ -192,7 +191,7 @@ def alert_admins(services: Services, state: ops.JobState, *, now: datetime) -> b
         f"The scheduled job {state.job_id} has failed {state.failure_streak} time(s) in a row.\n"
         f"Last failure: {now.isoformat()}\nError: {state.last_error}\n\n"
         f"Last success: {state.last_success_at.isoformat() if state.last_success_at else 'never'}"
-        f"\n\nSystem page: {services.settings.base_url.rstrip('/')}/admin/system\n"
+        f"\n\nSystem page: {absolute(services.settings, '/admin/system')}\n"
         "You will not be told again until the job has succeeded once.\n"
     )
     error: str | None = None
@@ -200,11 +199,9 @@ def alert_admins(services: Services, state: ops.JobState, *, now: datetime) -> b
         error = "no active admin account to tell"
         logger.warning("Cannot alert about %s: %s", state.job_id, error)
     else:
-        msg = EmailMessage()
-        msg["From"] = services.settings.mail_from
-        msg["To"] = ", ".join(recipients)
-        msg["Subject"] = subject
-        msg.set_content(body)
+        msg = build_message(
+            services.settings, to=", ".join(recipients), subject=subject, text=body, now=now
+        )
         try:
             send_message(services.settings, msg)
         except Exception as exc:  # a broken mail server must not break the scheduler

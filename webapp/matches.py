@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
@@ -17,7 +18,7 @@ from webapp.personal_forms import CallActionForm
 from webapp.services import get_institution, get_now, get_services, get_store
 from webapp.stores.follows import follow, followed_ids, mute, muted_ids, unfollow, unmute
 from webapp.stores.profiles import active_people, get_profile
-from webapp.stores.users import get_user
+from webapp.stores.users import User, get_user
 
 bp = Blueprint("matches", __name__)
 
@@ -105,10 +106,7 @@ def preview_index() -> str:
 @role_required("staff", "admin")
 def preview(user_id: int) -> str:
     """Show what this week's digest of one person would say (nothing is sent)."""
-    user = get_user(get_store().engine, user_id)
-    if user is None:
-        abort(404)
-    msg = preview_digest(get_services(), user, get_profile(get_store().engine, user), now=get_now())
+    user, msg = _preview(user_id)
     text = None
     if msg is not None:
         part = msg.get_body(("plain",))
@@ -120,10 +118,7 @@ def preview(user_id: int) -> str:
 @role_required("staff", "admin")
 def preview_html(user_id: int) -> Response:
     """Return the digest's HTML part as is, in a sandbox (e-mail HTML uses inline styles)."""
-    user = get_user(get_store().engine, user_id)
-    if user is None:
-        abort(404)
-    msg = preview_digest(get_services(), user, get_profile(get_store().engine, user), now=get_now())
+    _, msg = _preview(user_id)
     part = msg.get_body(("html",)) if msg is not None else None
     if part is None:
         abort(404)
@@ -132,6 +127,15 @@ def preview_html(user_id: int) -> Response:
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def _preview(user_id: int) -> tuple[User, EmailMessage | None]:
+    """Return a person (404 when unknown) and the digest they would get this week."""
+    user = get_user(get_store().engine, user_id)
+    if user is None:
+        abort(404)
+    profile = get_profile(get_store().engine, user)
+    return user, preview_digest(get_services(), user, profile, now=get_now())
 
 
 @bp.app_context_processor

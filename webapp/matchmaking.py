@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from config.institution import Institution as ConfigInstitution
 from matching.eligibility import CountryGroups, Institution
@@ -30,16 +31,28 @@ _CACHE_SIZE = 4
 
 
 @lru_cache(maxsize=8)
+def _groups_file(path: Path) -> dict[str, Any]:
+    # Read once per path: the groups, the country names and the institution all come from it.
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=8)
 def load_groups(path: Path) -> CountryGroups:
     """Read ``config/country_groups.toml`` into matching's CountryGroups."""
-    with path.open("rb") as fh:
-        return CountryGroups.from_mapping(tomllib.load(fh))
+    return CountryGroups.from_mapping(_groups_file(path))
 
 
 def _country_names(path: Path, country: str) -> tuple[str, ...]:
-    with path.open("rb") as fh:
-        names = tomllib.load(fh).get("countries", {}).get(country.upper(), [])
+    names = _groups_file(path).get("countries", {}).get(country.upper(), [])
     return tuple(str(n) for n in names)
+
+
+@lru_cache(maxsize=8)
+def country_names(path: Path) -> dict[str, str]:
+    """Return each ISO code's English name from ``country_groups.toml``."""
+    table = _groups_file(path).get("countries", {})
+    return {code: str(names[0]).rstrip("*") for code, names in table.items() if names}
 
 
 @lru_cache(maxsize=8)

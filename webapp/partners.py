@@ -10,7 +10,8 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from matching.partners import Partner
 from webapp.auth import login_required, role_required
 from webapp.bid_forms import ImportForm, PartnerForm
-from webapp.bid_view import local_today, registry_filter
+from webapp.bid_view import registry_filter
+from webapp.matchmaking import local_today
 from webapp.partners_csv import parse_partners_csv, partners_csv
 from webapp.personal_forms import ConfirmForm
 from webapp.services import get_now, get_services, get_store

@@ -12,6 +12,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from indexer.records import Money
+from matching.alerts import format_date as calendar_date
 
 # The same allow-list idea as at ingest, kept here on purpose: the page never trusts the
 # store to have sanitized what it renders (defence in depth against a bad import).
@@ -99,7 +100,7 @@ def _iso_text(value: str, tz: tzinfo) -> str:
 
 def format_date(value: date | datetime | None) -> str:
     """Format a calendar date, e.g. ``"12 Jan 2027"``."""
-    return f"{value.day} {value:%b %Y}" if value is not None else ""
+    return calendar_date(value) if value is not None else ""
 
 
 def days_left(deadline: datetime | None, now: datetime) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -110,8 +109,3 @@ def active_people(engine: Engine) -> list[tuple[User, Profile, bool]]:
         profile = _profile(stored, user, muted.get(user.id, frozenset()))
         people.append((user, profile, True if stored is None else bool(row.alerts)))
     return people
-
-
-def with_muted(profile: Profile, muted: frozenset[str]) -> Profile:
-    """Return the profile with another set of muted call ids."""
-    return replace(profile, muted=muted)
