@@ -21,7 +21,7 @@ from crawlers.isolate import CrawledSource, crawl_source
 from crawlers.settings import check_politeness
 from crawlers.sources import SourceConfig
 from indexer.backend import SearchBackend
-from indexer.ingest import ingest
+from indexer.ingest import ingest, outcome_counts
 from indexer.records import IngestOutcome, RunStatus
 from indexer.store import FetchState, Store
 
@@ -43,8 +43,8 @@ class SourceRunResult:
 
     def summary(self) -> str:
         """Return one line for logs and the command line."""
-        counts = ", ".join(f"{o.value} {self.counts.get(o, 0)}" for o in IngestOutcome)
-        line = f"{self.source}: {self.status.value} ({counts}) in {self.seconds:.1f}s"
+        line = f"{self.source}: {self.status.value} ({outcome_counts(self.counts)})"
+        line += f" in {self.seconds:.1f}s"
         return f"{line}: {self.error}" if self.error else line
 
 

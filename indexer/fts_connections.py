@@ -145,8 +145,7 @@ def fill(path: Path, batches: Iterable[Sequence[Opportunity]]) -> int:
         conn.execute("BEGIN")
         for batch in batches:
             for opp in batch:
-                fts_schema.remove(conn, opp.id)
-                fts_schema.insert(conn, opp)
+                fts_schema.replace(conn, opp)
                 count += 1
         for partition in fts_query.PARTITION_NAMES:
             # Merge each FTS index into one b-tree: fewer segments to read per query.

@@ -162,6 +162,12 @@ def remove(conn: sqlite3.Connection, opportunity_id: str) -> bool:
     return True
 
 
+def replace(conn: sqlite3.Connection, opp: Opportunity) -> None:
+    """Write a record into its partition, dropping any older copy from either partition."""
+    remove(conn, opp.id)
+    insert(conn, opp)
+
+
 def insert(conn: sqlite3.Connection, opp: Opportunity) -> None:
     """Insert a record into its partition (the caller removed any older copy)."""
     p = partition_of(opp)

@@ -53,7 +53,12 @@ class IngestReport:
 
     def summary(self) -> str:
         """Return the counts as one short line."""
-        return ", ".join(f"{o.value} {self.counts.get(o, 0)}" for o in IngestOutcome)
+        return outcome_counts(self.counts)
+
+
+def outcome_counts(counts: Mapping[IngestOutcome, int]) -> str:
+    """Return ``"added N, updated N, unchanged N, invalid N"``."""
+    return ", ".join(f"{o.value} {counts.get(o, 0)}" for o in IngestOutcome)
 
 
 def _item_key(item: Opportunity | Mapping[str, Any]) -> str:

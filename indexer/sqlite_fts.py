@@ -60,8 +60,7 @@ class SqliteFtsBackend:
 
         def write(conn: sqlite3.Connection) -> None:
             for opp in records:
-                fts_schema.remove(conn, opp.id)
-                fts_schema.insert(conn, opp)
+                fts_schema.replace(conn, opp)
 
         self._write(write)
 

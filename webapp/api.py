@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from indexer.backend import SearchHit, SearchPage, SearchQuery
+from indexer.backend import SearchHit, SearchQuery
 from indexer.export import csv_chunks
 from indexer.records import to_dict
 from indexer.store import Store
@@ -29,7 +29,7 @@ from webapp.openapi import (
     openapi_document,
 )
 from webapp.search_json import hit_as_json, page_as_json
-from webapp.services import get_backend, get_now, get_store
+from webapp.services import UNAVAILABLE, get_backend, get_now, get_store, search_or_503
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +53,6 @@ def _query(per_page: int) -> SearchQuery:
     return parse_search_args(request.args, now=get_now(), per_page=per_page)
 
 
-def _run(query: SearchQuery) -> SearchPage:
-    try:
-        return get_backend().search(query)
-    except Exception:
-        # A down search engine is an outage, not a bad request.
-        logger.exception("API search failed for %r", query.text)
-        abort(503, description="The search index is not available; try again shortly.")
-
-
 def _hits_json(hits: Sequence[SearchHit]) -> list[dict[str, Any]]:
     rows = [hit_as_json(hit) for hit in hits]
     for row in rows:
@@ -74,7 +65,7 @@ def _hits_json(hits: Sequence[SearchHit]) -> list[dict[str, Any]]:
 def search() -> Response:
     """Return one page of search results with facet counts (like `grantradar search --json`)."""
     query = _query(_bounded_int("per_page", PER_PAGE, 1, MAX_PER_PAGE))
-    page = _run(query)
+    page = search_or_503(query)
     body = page_as_json(page)
     body["hits"] = _hits_json(page.hits)
     body.update(page=page.page, per_page=page.per_page, pages=page.pages)
@@ -100,7 +91,7 @@ def similar(opportunity_id: str) -> Response:
         hits = get_backend().similar(opportunity_id, limit=limit)
     except Exception:
         logger.exception("API similar calls failed for %s", opportunity_id)
-        abort(503, description="The search index is not available; try again shortly.")
+        abort(503, description=UNAVAILABLE)
     return jsonify({"id": opportunity_id, "hits": _hits_json(hits)})
 
 
@@ -117,7 +108,7 @@ def _csv_rows(store: Store, ids: list[str]) -> Iterator[str]:
 def search_csv() -> Response:
     """Return every result of a search (up to 5,000) as CSV, the record fields as columns."""
     query = replace(_query(CSV_CAP), page=1)
-    page = _run(query)
+    page = search_or_503(query)
     ids = [hit.id for hit in page.hits]
     response = Response(_csv_rows(get_store(), ids), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="grantradar-search.csv"'

@@ -7,7 +7,6 @@ verify, or names a person who no longer exists or was deactivated, gets a plain 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
@@ -21,13 +20,11 @@ from webapp.forms import parse_search_args, query_args
 from webapp.ical import deadline_events, render_calendar
 from webapp.notify import compute_matches
 from webapp.rss import FeedChannel, FeedItem, render_rss
-from webapp.services import get_backend, get_now, get_services, get_settings, get_store
+from webapp.services import get_now, get_services, get_settings, get_store, search_or_503
 from webapp.stores.follows import followed_ids
 from webapp.stores.users import User, get_user
 from webapp.tokens import Purpose, make_token, read_claims
 from webapp.views_util import format_datetime
-
-logger = logging.getLogger(__name__)
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -132,11 +129,7 @@ def search() -> Response:
     query = parse_search_args(request.args, now=get_now(), per_page=SEARCH_FEED_SIZE)
     # A feed reader wants what is new; an explicit sort argument still wins.
     query = replace(query, page=1, sort=query.sort if "sort" in request.args else SortOrder.NEWEST)
-    try:
-        page = get_backend().search(query)
-    except Exception:
-        logger.exception("search feed failed for %r", query.text)
-        abort(503)
+    page = search_or_503(query)
     pairs = [p for p in query_args(query) if p[0] != "sort" or "sort" in request.args]
     search_url = url_for("search.search", _external=True)
     channel = FeedChannel(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from indexer.backend import CLOSING_BUCKETS, SortOrder
 from indexer.records import OpportunityStatus
 from webapp.forms import SearchLinks, facet_label, parse_search_args, query_args
-from webapp.services import get_backend, get_institution, get_now
-
-logger = logging.getLogger(__name__)
+from webapp.services import get_institution, get_now, search_or_503
 
 bp = Blueprint("search", __name__)
 
@@ -34,12 +30,7 @@ def search() -> str:
     """Run the search described by the query string and render one result page."""
     now = get_now()
     query = parse_search_args(request.args, now=now)
-    try:
-        page = get_backend().search(query)
-    except Exception:
-        # A down search engine is an outage, not a bug in the request: say so with a 503.
-        logger.exception("search backend failed for %r", query.text)
-        abort(503)
+    page = search_or_503(query)
     links = SearchLinks(url_for("search.search"), query_args(query))
     return render_template(
         "search.html",

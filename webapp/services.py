@@ -6,17 +6,20 @@ They are built once in :func:`webapp.create_app` and kept together in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from config.institution import Institution
 from config.settings import Settings
-from indexer.backend import SearchBackend
+from indexer.backend import SearchBackend, SearchPage, SearchQuery
 from indexer.records import utcnow
 from indexer.store import Store
+
+logger = logging.getLogger(__name__)
 
 EXTENSION_KEY = "grantradar"
 
@@ -57,6 +60,18 @@ def get_store() -> Store:
 def get_backend() -> SearchBackend:
     """Return the current app's search backend."""
     return get_services().backend
+
+
+UNAVAILABLE = "The search index is not available; try again shortly."
+
+
+def search_or_503(query: SearchQuery) -> SearchPage:
+    """Run a search; a failing search engine is an outage (503), not a bad request."""
+    try:
+        return get_backend().search(query)
+    except Exception:
+        logger.exception("search backend failed for %r", query.text)
+        abort(503, description=UNAVAILABLE)
 
 
 def get_institution() -> Institution:
